@@ -1,0 +1,96 @@
+//! `--demo`: the demo company of DESIGN.md, created once on an empty database. Later modules
+//! add their demo data here.
+
+use medcrm_domain::auth::Role;
+use medcrm_store::users;
+
+use crate::org::{NewRegionInput, NewUserInput, insert_region, insert_user};
+use crate::{App, Ctx, Result};
+
+/// The password of every demo login.
+pub const DEMO_PASSWORD: &str = "medcrm-demo";
+
+/// `(username, display name, roles, region code)` of every demo login.
+pub const DEMO_USERS: &[(&str, &str, &[Role], &str)] = &[
+    ("admin", "系统管理员 王敏", &[Role::Admin], "HQ"),
+    ("director", "销售总监 李强", &[Role::SalesDirector], "HQ"),
+    (
+        "manager.east",
+        "华东区域经理 陈静",
+        &[Role::SalesManager],
+        "EAST",
+    ),
+    ("rep.east", "华东销售 张伟", &[Role::SalesRep], "EAST-SH"),
+    ("rep.north", "华北销售 刘洋", &[Role::SalesRep], "NORTH-BJ"),
+    ("agent", "客服专员 赵丽", &[Role::ServiceAgent], "HQ"),
+    (
+        "service.manager",
+        "服务经理 孙涛",
+        &[Role::ServiceManager],
+        "HQ",
+    ),
+    (
+        "engineer.east",
+        "华东工程师 周杰",
+        &[Role::ServiceEngineer],
+        "EAST",
+    ),
+    ("warehouse", "仓库主管 吴刚", &[Role::Warehouse], "HQ"),
+    ("finance", "财务 郑爽", &[Role::Finance], "HQ"),
+    ("legal", "法务 冯律", &[Role::Legal], "HQ"),
+    ("quality", "质量合规 何静", &[Role::Quality], "HQ"),
+];
+
+/// `(code, parent code, Chinese name, English name)`, parents first.
+const DEMO_REGIONS: &[(&str, Option<&str>, &str, &str)] = &[
+    (
+        "HQ",
+        None,
+        "瑞康医疗器械有限公司",
+        "Ruikang Medical Devices Co.",
+    ),
+    ("EAST", Some("HQ"), "华东大区", "East"),
+    ("NORTH", Some("HQ"), "华北大区", "North"),
+    ("SOUTH", Some("HQ"), "华南大区", "South"),
+    ("EAST-SH", Some("EAST"), "上海片区", "Shanghai"),
+    ("EAST-JZ", Some("EAST"), "江浙片区", "Jiangsu-Zhejiang"),
+    ("NORTH-BJ", Some("NORTH"), "北京片区", "Beijing"),
+    ("NORTH-TJ", Some("NORTH"), "天津片区", "Tianjin"),
+    ("SOUTH-GD", Some("SOUTH"), "广东片区", "Guangdong"),
+];
+
+impl App {
+    /// Creates the demo company unless the database already has users. Returns whether it did.
+    pub async fn load_demo(&self) -> Result<bool> {
+        let mut tx = self.db.write().await?;
+        if users::count(&mut tx).await? > 0 {
+            return Ok(false);
+        }
+        let ctx = Ctx::system("demo");
+        let mut ids = std::collections::BTreeMap::new();
+        for (code, parent, zh, en) in DEMO_REGIONS {
+            let input = NewRegionInput {
+                parent_id: parent.and_then(|p| ids.get(p).copied()),
+                code: (*code).into(),
+                name_zh: (*zh).into(),
+                name_en: (*en).into(),
+            };
+            let region = insert_region(&mut tx, &ctx, &input).await?;
+            ids.insert(*code, region.id);
+        }
+        for (username, name, roles, region) in DEMO_USERS {
+            let input = NewUserInput {
+                username: (*username).into(),
+                display_name: (*name).into(),
+                email: Some(format!("{username}@ruikang-demo.cn")),
+                phone: None,
+                password: DEMO_PASSWORD.into(),
+                roles: roles.iter().map(|r| r.code().to_owned()).collect(),
+                region_ids: ids.get(region).copied().into_iter().collect(),
+            };
+            insert_user(&mut tx, &ctx, input).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}

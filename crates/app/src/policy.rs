@@ -1,0 +1,144 @@
+//! The one place that decides who may do what (role × action) and how far it reaches (data
+//! scope: own records / region subtree / company). Web and store never decide access.
+
+use std::collections::BTreeSet;
+
+use medcrm_domain::auth::Role;
+use medcrm_domain::org::{RegionTree, Scope};
+
+use crate::auth::Actor;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ReadUsers,
+    ManageUsers,
+    ReadRegions,
+    ManageRegions,
+    ReadCalendar,
+    ManageCalendar,
+    ReadAudit,
+}
+
+/// The widest scope any of the actor's roles grants for `action`; `None` = not allowed.
+pub fn scope(actor: &Actor, action: Action) -> Option<Scope> {
+    actor
+        .roles
+        .iter()
+        .filter_map(|role| role_scope(*role, action))
+        .max()
+}
+
+fn role_scope(role: Role, action: Action) -> Option<Scope> {
+    use Action::*;
+    use Role::*;
+    match (action, role) {
+        // Reference data every signed-in user needs to read.
+        (ReadRegions | ReadCalendar, _) => Some(Scope::Company),
+        (ManageUsers | ManageRegions | ManageCalendar, Admin) => Some(Scope::Company),
+        (ManageUsers | ManageRegions | ManageCalendar, _) => None,
+        (ReadAudit, Admin | Quality) => Some(Scope::Company),
+        (ReadAudit, _) => None,
+        (ReadUsers, Admin | SalesDirector | Executive) => Some(Scope::Company),
+        (ReadUsers, SalesManager | ServiceManager) => Some(Scope::Region),
+        // Everyone can see their own profile.
+        (ReadUsers, _) => Some(Scope::Own),
+    }
+}
+
+/// Refuses with 403 when no role allows `action`.
+pub fn require(actor: &Actor, action: Action) -> Result<Scope> {
+    scope(actor, action).ok_or(Error::Forbidden)
+}
+
+/// What a scoped list query is narrowed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visible {
+    All,
+    Regions(Vec<i64>),
+    OnlyUser(i64),
+}
+
+/// Translates a scope into the rows the actor may see.
+pub fn visible(actor: &Actor, scope: Scope, tree: &RegionTree) -> Visible {
+    match scope {
+        Scope::Company => Visible::All,
+        Scope::Region => Visible::Regions(
+            tree.subtree(actor.region_ids.iter().copied())
+                .into_iter()
+                .collect(),
+        ),
+        Scope::Own => Visible::OnlyUser(actor.user_id),
+    }
+}
+
+/// Whether a record owned by `owner` in `regions` is within what the actor may see.
+pub fn can_see(visible: &Visible, owner: Option<i64>, regions: &[i64]) -> bool {
+    match visible {
+        Visible::All => true,
+        Visible::Regions(ids) => {
+            let ids: BTreeSet<&i64> = ids.iter().collect();
+            regions.iter().any(|r| ids.contains(r))
+        }
+        Visible::OnlyUser(me) => owner == Some(*me),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(roles: &[Role], regions: &[i64]) -> Actor {
+        Actor {
+            user_id: 10,
+            username: "t".into(),
+            display_name: "t".into(),
+            roles: roles.iter().copied().collect(),
+            region_ids: regions.to_vec(),
+            locale: "zh-CN".into(),
+            session_id: 1,
+        }
+    }
+
+    fn tree() -> RegionTree {
+        RegionTree::new([(1, None), (2, Some(1)), (3, Some(1)), (4, Some(2))])
+    }
+
+    #[test]
+    fn admin_only_manages_users() {
+        assert_eq!(
+            scope(&actor(&[Role::Admin], &[]), Action::ManageUsers),
+            Some(Scope::Company)
+        );
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+            assert_eq!(
+                scope(&actor(&[role], &[]), Action::ManageUsers),
+                None,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn sys_1_audit_is_read_by_admin_and_quality_only() {
+        assert!(require(&actor(&[Role::Quality], &[]), Action::ReadAudit).is_ok());
+        assert!(matches!(
+            require(&actor(&[Role::SalesDirector], &[]), Action::ReadAudit),
+            Err(Error::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn widest_role_wins_and_scopes_narrow_rows() {
+        let manager = actor(&[Role::SalesRep, Role::SalesManager], &[2]);
+        assert_eq!(scope(&manager, Action::ReadUsers), Some(Scope::Region));
+        let v = visible(&manager, Scope::Region, &tree());
+        assert_eq!(v, Visible::Regions(vec![2, 4]));
+        assert!(can_see(&v, None, &[4]));
+        assert!(!can_see(&v, None, &[3]));
+        let rep = actor(&[Role::SalesRep], &[2]);
+        let own = visible(&rep, Scope::Own, &tree());
+        assert!(can_see(&own, Some(10), &[3]));
+        assert!(!can_see(&own, Some(11), &[2]));
+    }
+}

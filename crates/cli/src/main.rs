@@ -1,0 +1,169 @@
+//! `medcrm`: serve the web UI and API, and the admin subcommands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use medcrm_app::App;
+use medcrm_app::audit::Verification;
+
+#[derive(Parser)]
+#[command(
+    name = "medcrm",
+    version,
+    about = "Sales and after-sales service for medical-device companies"
+)]
+struct Cli {
+    /// Where the SQLite database and uploads live.
+    #[arg(
+        long,
+        global = true,
+        env = "MEDCRM_DATA_DIR",
+        default_value = "medcrm-data"
+    )]
+    data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; embedded SQLite under the data directory otherwise.
+    #[arg(long, global = true, env = "MEDCRM_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API.
+    Serve {
+        #[arg(long, env = "MEDCRM_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Create the demo company on first start.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create the first administrator on an empty database.
+    Init {
+        #[arg(long, default_value = "admin")]
+        username: String,
+        /// The password; read from MEDCRM_ADMIN_PASSWORD when not given.
+        #[arg(long, env = "MEDCRM_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "medcrm")]
+        company: String,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo company into an empty database.
+    Demo,
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent snapshot of the SQLite database to FILE (safe while serving).
+    Backup { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; names the first broken entry.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(cli: &Cli) -> anyhow::Result<App> {
+    if cli.database_url.is_none() {
+        std::fs::create_dir_all(&cli.data_dir)?;
+    }
+    Ok(App::open(cli.database_url.as_deref(), &cli.data_dir).await?)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let app = open(&cli).await?;
+    match &cli.command {
+        Command::Serve { bind, demo } => {
+            if *demo && app.load_demo().await? {
+                println!("Demo company created.");
+            }
+            let listener = tokio::net::TcpListener::bind(bind).await?;
+            let addr = listener.local_addr()?;
+            println!(
+                "medcrm is running at http://{addr}/  (started in {} ms)",
+                started.elapsed().as_millis()
+            );
+            if *demo {
+                println!(
+                    "Demo logins (password `{}`):",
+                    medcrm_app::demo::DEMO_PASSWORD
+                );
+                for (username, name, _, _) in medcrm_app::demo::DEMO_USERS {
+                    println!("  {username:<16} {name}");
+                }
+            }
+            medcrm_web::serve(app.clone(), listener).await?;
+        }
+        Command::Init {
+            username,
+            password,
+            company,
+        } => {
+            app.init_admin(username, password, company).await?;
+            println!("Administrator `{username}` created.");
+        }
+        Command::Migrate => println!("Database is up to date."),
+        Command::Demo => {
+            if app.load_demo().await? {
+                println!("Demo company created.");
+            } else {
+                anyhow::bail!(
+                    "the database already has users; demo data is only loaded into an empty one"
+                );
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => match app.verify_audit_chain().await? {
+            Verification::Intact { entries } => {
+                println!("Audit log intact: {entries} entries verified.")
+            }
+            Verification::Broken { entry_id, reason } => {
+                anyhow::bail!("audit log broken at entry {entry_id}: {reason}")
+            }
+        },
+        Command::Backup { file } => {
+            if app.backup(file).await? {
+                println!("Backup written to {}", file.display());
+            } else {
+                println!(
+                    "This instance runs on PostgreSQL; back it up with: pg_dump --format=custom --file=medcrm.dump \"$MEDCRM_DATABASE_URL\""
+                );
+            }
+        }
+    }
+    app.close().await;
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! `spawn_app()`: the real server on 127.0.0.1:0 with a fresh database and the demo company,
+//! plus a small JSON client. The backend is SQLite unless `MEDCRM_TEST_POSTGRES_URL` names a
+//! PostgreSQL server, where each test gets its own new database.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failed setup should stop the test loudly
+
+use std::path::PathBuf;
+
+use medcrm_app::App;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sqlx::Connection;
+
+pub use medcrm_app::demo::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub http: reqwest::Client,
+    dir: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn random_name() -> String {
+    format!("medcrm_test_{:016x}", rand::random::<u64>())
+}
+
+/// `Some(url)` when the suite runs against PostgreSQL.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("MEDCRM_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A fresh database URL: a new PostgreSQL database, or `None` for SQLite under the temp dir.
+async fn fresh_database() -> Option<String> {
+    let admin = postgres_url()?;
+    let name = random_name();
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("postgres URL with a database name");
+    Some(format!("{base}/{name}"))
+}
+
+/// Starts the app with an empty database (migrated, reference data only).
+pub async fn spawn_empty() -> TestApp {
+    let dir = std::env::temp_dir().join(random_name());
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = fresh_database().await;
+    let app = App::open(url.as_deref(), &dir).await.expect("open app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(medcrm_web::serve(app.clone(), listener));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base,
+        app,
+        http,
+        dir,
+    }
+}
+
+/// Starts the app with the demo company (every demo login, password `medcrm-demo`).
+pub async fn spawn_app() -> TestApp {
+    let t = spawn_empty().await;
+    assert!(t.app.load_demo().await.unwrap());
+    t
+}
+
+/// A JSON response: status and body (`Value::Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The error code of an error reply.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The message for `field` of a validation error.
+    pub fn field(&self, field: &str) -> Option<&str> {
+        self.body["error"]["fields"][field].as_str()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Any request; `token` as bearer, `body` as JSON.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Logs in through the API and returns the bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        self.login_with(username, DEMO_PASSWORD).await
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {:?}", r.body);
+        r.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The id of the demo user `username`, looked up as admin.
+    pub async fn user_id(&self, admin_token: &str, username: &str) -> i64 {
+        let r = self
+            .get(
+                &format!("/api/v1/users?q={username}&include_inactive=true"),
+                admin_token,
+            )
+            .await;
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == username)
+            .and_then(|u| u["id"].as_i64())
+            .unwrap()
+    }
+
+    /// The id of the region with `code`.
+    pub async fn region_id(&self, token: &str, code: &str) -> i64 {
+        let r = self.get("/api/v1/regions", token).await;
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["code"] == code)
+            .and_then(|x| x["id"].as_i64())
+            .unwrap()
+    }
+}

@@ -1,0 +1,92 @@
+//! The JSON API under `/api/v1` (DESIGN "Interfaces"): snake_case JSON, keyset-paged lists,
+//! errors in the one error format.
+
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod health;
+pub mod org;
+
+use axum::Router;
+use axum::routing::{get, post, put};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/me", get(auth::me))
+        .route(
+            "/api/v1/me/tokens",
+            get(auth::tokens).post(auth::create_token),
+        )
+        .route(
+            "/api/v1/me/tokens/{id}",
+            axum::routing::delete(auth::revoke_token),
+        )
+        .route("/api/v1/users", get(org::list_users).post(org::create_user))
+        .route(
+            "/api/v1/users/{id}",
+            get(org::get_user).patch(org::update_user),
+        )
+        .route("/api/v1/users/{id}/password", post(org::reset_password))
+        .route(
+            "/api/v1/regions",
+            get(org::list_regions).post(org::create_region),
+        )
+        .route(
+            "/api/v1/regions/{id}",
+            axum::routing::patch(org::rename_region),
+        )
+        .route("/api/v1/calendar/years/{year}", get(calendar::year))
+        .route(
+            "/api/v1/calendar/days/{day}",
+            put(calendar::set_day).delete(calendar::clear_day),
+        )
+        .route("/api/v1/calendar/working-hours", put(calendar::set_hours))
+        .route("/api/v1/calendar/due", get(calendar::due))
+        .route("/api/v1/audit", get(audit::list))
+}
+
+/// An instant as RFC 3339 UTC.
+pub fn ts(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// A page of a list: `next_cursor` is absent on the last page.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `?cursor=` to get the next page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn from<U>(page: medcrm_app::Page<U>, f: impl Fn(U) -> T) -> Page<T> {
+        Page {
+            items: page.items.into_iter().map(f).collect(),
+            next_cursor: page.next_cursor.map(|c| c.to_string()),
+        }
+    }
+}
+
+/// Parses an opaque cursor; a bad one is 422 naming `cursor`.
+pub fn cursor(c: Option<&str>) -> Result<Option<i64>, ApiError> {
+    c.filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<i64>().map_err(|_| {
+                ApiError::from(medcrm_app::Error::invalid(
+                    "cursor",
+                    "cursor must come from next_cursor",
+                ))
+            })
+        })
+        .transpose()
+}

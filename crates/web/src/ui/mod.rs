@@ -1,0 +1,243 @@
+//! The server-rendered UI: askama templates, zh-CN by default, English on request.
+//! Pages show only what the caller may use; the app still checks every action.
+
+mod admin;
+mod audit;
+mod home;
+mod login;
+mod me;
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use medcrm_app::Ctx;
+use medcrm_app::domain::auth::Role;
+use medcrm_app::policy::{self, Action};
+
+use crate::AppState;
+use crate::csrf::CsrfToken;
+use crate::error::UiError;
+use crate::i18n::Lang;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::page))
+        .route("/login", get(login::page).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang", post(login::switch_language))
+        .route("/me", get(me::page))
+        .route("/me/password", post(me::change_password))
+        .route("/me/tokens", post(me::create_token))
+        .route("/me/tokens/{id}/revoke", post(me::revoke_token))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/new", get(admin::new_user))
+        .route(
+            "/admin/users/{id}",
+            get(admin::edit_user).post(admin::update_user),
+        )
+        .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route(
+            "/admin/regions",
+            get(admin::regions).post(admin::create_region),
+        )
+        .route("/admin/regions/{id}", post(admin::rename_region))
+        .route("/admin/calendar", get(admin::calendar))
+        .route("/admin/calendar/days", post(admin::set_day))
+        .route("/admin/calendar/days/{day}/clear", post(admin::clear_day))
+        .route("/admin/calendar/hours", post(admin::set_hours))
+        .route("/audit", get(audit::page))
+        .route("/static/app.css", get(css))
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub key: &'static str,
+    pub active: bool,
+}
+
+/// What every page's frame needs: language, CSRF token, the user and the navigation.
+pub struct Shell {
+    pub csrf: String,
+    pub display_name: String,
+    pub role_labels: Vec<&'static str>,
+    pub nav: Vec<NavItem>,
+    pub path: String,
+}
+
+/// Per request: the language and CSRF token, whether or not anyone is signed in.
+pub struct PageCtx {
+    pub t: Lang,
+    pub csrf: String,
+    pub path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageCtx {
+            t: Lang::of(&parts.headers),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|c| c.0.clone())
+                .unwrap_or_default(),
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+impl PageCtx {
+    /// The frame for a signed-in caller; navigation lists only modules they may open.
+    pub fn shell(&self, ctx: &Ctx) -> Shell {
+        let a = &ctx.actor;
+        let may = |action| policy::scope(a, action).is_some();
+        let mut nav = vec![("/", "nav.home", true)];
+        nav.push(("/admin/users", "nav.users", may(Action::ManageUsers)));
+        nav.push(("/admin/regions", "nav.regions", may(Action::ManageRegions)));
+        nav.push(("/admin/calendar", "nav.calendar", may(Action::ReadCalendar)));
+        nav.push(("/audit", "nav.audit", may(Action::ReadAudit)));
+        let nav = nav
+            .into_iter()
+            .filter(|(_, _, allowed)| *allowed)
+            .map(|(href, key, _)| NavItem {
+                href,
+                key,
+                active: if href == "/" {
+                    self.path == "/"
+                } else {
+                    self.path.starts_with(href)
+                },
+            })
+            .collect();
+        Shell {
+            csrf: self.csrf.clone(),
+            display_name: a.display_name.clone(),
+            role_labels: a.roles.iter().map(|r| role_label(self.t, *r)).collect(),
+            nav,
+            path: self.path.clone(),
+        }
+    }
+}
+
+pub fn role_label(t: Lang, r: Role) -> &'static str {
+    match t {
+        Lang::Zh => r.label_zh(),
+        Lang::En => r.label_en(),
+    }
+}
+
+/// A region's name in the page language.
+pub fn region_name(t: Lang, zh: &str, en: &str) -> String {
+    match t {
+        Lang::Zh => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+/// An instant in Asia/Shanghai, to the minute.
+pub fn local_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .ok()
+        .and_then(|t| t.in_tz("Asia/Shanghai").ok())
+        .map(|z| z.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Renders a template with a status.
+pub fn render(status: StatusCode, t: &impl Template) -> Result<Response, UiError> {
+    let html = t
+        .render()
+        .map_err(|e| UiError(medcrm_app::Error::Internal(format!("template: {e}"))))?;
+    Ok((status, Html(html)).into_response())
+}
+
+pub fn ok(t: &impl Template) -> Result<Response, UiError> {
+    render(StatusCode::OK, t)
+}
+
+/// A "see other" redirect after a successful form post.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// An urlencoded form as ordered pairs (repeated keys, e.g. checkboxes, are kept).
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(FormData(
+            form_urlencoded::parse(&bytes).into_owned().collect(),
+        ))
+    }
+}
+
+/// Field errors of a failed form, to show next to each field.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// Splits an app error into field errors (re-render the form) or a page error.
+pub fn field_errors(e: medcrm_app::Error) -> Result<(StatusCode, FieldErrors), UiError> {
+    let status = crate::error::status_of(&e);
+    match e {
+        medcrm_app::Error::Invalid(f) => Ok((
+            status,
+            f.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        )),
+        medcrm_app::Error::Conflict { field, message } => Ok((
+            status,
+            FieldErrors::from([(field.unwrap_or("form").to_owned(), message)]),
+        )),
+        other => Err(UiError(other)),
+    }
+}
+
+/// A local path to return to after a form, never another site.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
