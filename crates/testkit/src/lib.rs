@@ -17,6 +17,8 @@ pub struct TestApp {
     pub app: App,
     pub http: reqwest::Client,
     dir: PathBuf,
+    /// The PostgreSQL database of this test; `None` on SQLite (`medcrm.db` under `dir`).
+    database_url: Option<String>,
 }
 
 impl Drop for TestApp {
@@ -71,6 +73,7 @@ pub async fn spawn_empty() -> TestApp {
         app,
         http,
         dir,
+        database_url: url,
     }
 }
 
@@ -102,6 +105,39 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Runs `sql` on a connection of its own, bypassing the app: what someone with direct
+    /// database access could do. The database's error message on refusal.
+    pub async fn raw_sql(&self, sql: &str) -> Result<(), String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match &self.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut c).await.map(drop)
+            }
+            None => {
+                let opts =
+                    sqlx::sqlite::SqliteConnectOptions::new().filename(self.dir.join("medcrm.db"));
+                let mut c = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut c).await.map(drop)
+            }
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// A browser-like client: keeps cookies, sends forms with the page's CSRF token.
+    pub fn browser(&self) -> Browser {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        Browser {
+            base: self.base.clone(),
+            http,
+            csrf: String::new(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -200,4 +236,90 @@ impl TestApp {
             .and_then(|x| x["id"].as_i64())
             .unwrap()
     }
+}
+
+/// A cookie-keeping client that fills in `_csrf` from the last page it loaded.
+pub struct Browser {
+    base: String,
+    pub http: reqwest::Client,
+    csrf: String,
+}
+
+/// A page: status, `Location` header and HTML.
+#[derive(Debug)]
+pub struct Html {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Browser {
+    async fn page(res: reqwest::Response) -> Html {
+        let status = res.status();
+        let location = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = res.text().await.unwrap();
+        Html {
+            status,
+            location,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Html {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let page = Self::page(res).await;
+        if let Some(token) = csrf_of(&page.body) {
+            self.csrf = token;
+        }
+        page
+    }
+
+    /// Posts `fields` plus the CSRF token (unless `fields` already holds `_csrf`).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Html {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "_csrf") {
+            form.push(("_csrf", &self.csrf));
+        }
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
+    /// Signs in through the login form; panics unless redirected home.
+    pub async fn sign_in(&mut self, username: &str) {
+        self.get("/login").await;
+        let page = self
+            .post(
+                "/login",
+                &[("username", username), ("password", DEMO_PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            page.location.as_deref(),
+            Some("/"),
+            "sign in {username}: {}",
+            page.status
+        );
+    }
+}
+
+fn csrf_of(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_owned())
 }

@@ -185,16 +185,25 @@ pub struct ApiPath<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| ApiPath(p.0))
-            .map_err(|e| {
-                ApiError::new(
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(p) => Ok(ApiPath(p.0)),
+            Err(e) => {
+                // Name the parameter when the route has just one, as clients expect.
+                let raw = axum::extract::RawPathParams::from_request_parts(parts, state).await;
+                let names: Vec<String> = raw
+                    .map(|r| r.iter().map(|(k, _)| k.to_owned()).collect())
+                    .unwrap_or_default();
+                let field = match names.as_slice() {
+                    [one] => one.clone(),
+                    _ => "path".to_owned(),
+                };
+                Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation_failed",
                     "validation failed",
                 )
-                .field("path", e.body_text())
-            })
+                .field(field, e.body_text()))
+            }
+        }
     }
 }

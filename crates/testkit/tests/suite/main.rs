@@ -1,0 +1,10 @@
+//! The integration suite: the real server over HTTP, against SQLite or (with
+//! `MEDCRM_TEST_POSTGRES_URL`) PostgreSQL. One binary so it links once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api_errors;
+mod audit;
+mod auth;
+mod calendar;
+mod org;
+mod ui;
