@@ -22,7 +22,7 @@ use crate::api;
         api::calendar::due,
         api::audit::list,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &BodyErrors),
 )]
 pub struct ApiDoc;
 
@@ -35,6 +35,43 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Answers every JSON-body operation can give before its handler runs (see `extract::ApiJson`),
+/// added here once instead of on each path.
+struct BodyErrors;
+
+impl Modify for BodyErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.post, &mut item.put, &mut item.patch];
+            for op in ops
+                .into_iter()
+                .flatten()
+                .filter(|op| op.request_body.is_some())
+            {
+                let responses = &mut op.responses.responses;
+                responses.insert("400".into(), error("The body is not valid JSON").into());
+                responses.insert("413".into(), error("The body is larger than 1 MiB").into());
+                responses.insert(
+                    "415".into(),
+                    error("The body is not application/json").into(),
+                );
+            }
+        }
     }
 }
 
