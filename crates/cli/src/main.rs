@@ -89,6 +89,13 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
+            // A validation error says which input is wrong and why.
+            if let Some(medcrm_app::Error::Invalid(fields)) = e.downcast_ref::<medcrm_app::Error>()
+            {
+                for (field, message) in fields {
+                    eprintln!("  {field}: {message}");
+                }
+            }
             ExitCode::FAILURE
         }
     }

@@ -8,6 +8,19 @@ use std::time::Duration;
 use fantoccini::{ClientBuilder, Locator};
 use medcrm_testkit::{DEMO_PASSWORD, spawn_app};
 
+/// DESIGN.md's flags for a quiet, sandbox-less headless Chromium in CI.
+const CHROME_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
+];
+
 /// chromedriver on a free port, killed when dropped.
 struct Driver(Child, u16);
 
@@ -40,7 +53,7 @@ async fn sys_4_rep_signs_in_and_switches_to_english() {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"]}),
+        serde_json::json!({"args": CHROME_ARGS}),
     );
     let url = format!("http://127.0.0.1:{}", driver.1);
     let mut client = None;

@@ -157,6 +157,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "节假日与调休上班日决定所有服务时限（SLA）的计算。",
         "Holidays and make-up working days drive every service deadline (SLA).",
     ),
+    (
+        "calendar.no_schedule",
+        "本年度尚未录入法定节假日安排：在录入之前，SLA 时限只按周末计算。国务院办公厅公布安排后，请管理员在此录入。",
+        "No public-holiday schedule is recorded for this year yet, so SLA clocks skip weekends only. Enter it here once the State Council publishes it.",
+    ),
     ("calendar.year", "年份", "Year"),
     ("calendar.date", "日期", "Date"),
     ("calendar.kind", "类型", "Type"),

@@ -94,6 +94,15 @@ async fn admin_pages_are_for_admins_only() {
     // The user list is scoped like the API: a rep sees only themselves.
     let own = rep.get("/admin/users").await;
     assert!(own.body.contains("rep.east") && !own.body.contains("rep.north"));
+    // A manager reads their team but gets no editing links.
+    let mut manager = t.browser();
+    manager.sign_in("manager.east").await;
+    let team = manager.get("/admin/users").await.body;
+    assert!(team.contains("rep.east") && !team.contains("/admin/users/new"));
+    assert_eq!(
+        manager.get("/admin/users/new").await.status,
+        StatusCode::FORBIDDEN
+    );
     let mut admin = t.browser();
     admin.sign_in("admin").await;
     for path in [

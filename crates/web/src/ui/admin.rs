@@ -86,6 +86,8 @@ struct UsersPage {
     rows: Vec<UserRow>,
     next: Option<String>,
     saved: bool,
+    /// Managers see their team read-only; only admins get the edit links.
+    can_manage: bool,
 }
 
 struct UserRow {
@@ -173,6 +175,7 @@ pub async fn users(
         rows,
         next,
         saved: q.saved.is_some(),
+        can_manage: require_admin(&ctx).is_ok(),
     })
 }
 
