@@ -98,47 +98,32 @@ async fn sys_4_rep_signs_in_and_switches_to_english() {
         .await
         .unwrap();
     assert_eq!(name.text().await.unwrap(), "华东销售 张伟");
-    let lang = c
-        .find(Locator::Css("html"))
-        .await
-        .unwrap()
-        .attr("lang")
-        .await
-        .unwrap();
-    assert_eq!(lang.as_deref(), Some("zh-CN"));
+    assert_eq!(page_lang(&c).await.as_deref(), Some("zh-CN"));
 
     // The switch sits in the user menu, which opens on click.
-    c.find(Locator::Css(".usermenu summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("lang-switch"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css(".usermenu summary")).await;
+    click(&c, Locator::Id("lang-switch")).await;
     c.wait()
         .for_element(Locator::Css("html[lang=en]"))
         .await
         .unwrap();
-    c.find(Locator::Css(".usermenu summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css(".usermenu summary")).await;
     let logout = c.find(Locator::Id("logout")).await.unwrap();
     assert_eq!(logout.text().await.unwrap(), "Sign out");
-    let lang = c
-        .find(Locator::Css("html"))
+    assert_eq!(page_lang(&c).await.as_deref(), Some("en"));
+    c.close().await.unwrap();
+}
+
+async fn click(c: &fantoccini::Client, what: Locator<'_>) {
+    c.find(what).await.unwrap().click().await.unwrap();
+}
+
+/// The `lang` attribute of the page: what language the server rendered.
+async fn page_lang(c: &fantoccini::Client) -> Option<String> {
+    c.find(Locator::Css("html"))
         .await
         .unwrap()
         .attr("lang")
         .await
-        .unwrap();
-    assert_eq!(lang.as_deref(), Some("en"));
-    c.close().await.unwrap();
+        .unwrap()
 }

@@ -17,7 +17,7 @@ use crate::extract::{ApiPath, ApiQuery, UiCaller};
 use crate::i18n::Lang;
 use crate::ui::audit::urlencode;
 use crate::ui::{
-    FieldErrors, FormData, PageCtx, Shell, field_errors, ok, region_name, render, role_label,
+    FieldErrors, FormData, PageCtx, Shell, after_post, ok, region_name, render, role_label,
     see_other,
 };
 
@@ -335,13 +335,12 @@ pub async fn create_user(
         roles: v.roles.clone(),
         region_ids: v.region_ids.clone(),
     };
-    match s.app.create_user(&ctx, input).await {
-        Ok(u) => Ok(see_other(&format!("/admin/users/{}?saved=1", u.user.id))),
-        Err(e) => {
-            let (status, errors) = field_errors(e)?;
-            user_form(&s, &ctx, &p, status, None, v, errors, false).await
-        }
-    }
+    after_post(
+        s.app.create_user(&ctx, input).await,
+        |u| format!("/admin/users/{}?saved=1", u.user.id),
+        |status, errors| user_form(&s, &ctx, &p, status, None, v, errors, false),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -388,14 +387,15 @@ pub async fn update_user(
         roles: Some(v.roles.clone()),
         region_ids: Some(v.region_ids.clone()),
     };
-    match s.app.update_user(&ctx, id, up).await {
-        Ok(_) => Ok(see_other(&format!("/admin/users/{id}?saved=1"))),
-        Err(e) => {
-            let (status, errors) = field_errors(e)?;
+    after_post(
+        s.app.update_user(&ctx, id, up).await,
+        |_| format!("/admin/users/{id}?saved=1"),
+        |status, errors| async move {
             v.username = s.app.user(&ctx, id).await?.user.username;
             user_form(&s, &ctx, &p, status, Some(id), v, errors, false).await
-        }
-    }
+        },
+    )
+    .await
 }
 
 pub async fn reset_password(
@@ -405,24 +405,17 @@ pub async fn reset_password(
     ApiPath(id): ApiPath<i64>,
     form: FormData,
 ) -> Result<Response, UiError> {
-    match s.app.reset_password(&ctx, id, &form.get("password")).await {
-        Ok(()) => Ok(see_other(&format!("/admin/users/{id}?saved=1"))),
-        Err(e) => {
-            let (status, errors) = field_errors(e)?;
+    let result = s.app.reset_password(&ctx, id, &form.get("password")).await;
+    after_post(
+        result,
+        |()| format!("/admin/users/{id}?saved=1"),
+        |status, errors| async move {
             let v = s.app.user(&ctx, id).await?;
-            user_form(
-                &s,
-                &ctx,
-                &p,
-                status,
-                Some(id),
-                FormValues::of(&v),
-                errors,
-                false,
-            )
-            .await
-        }
-    }
+            let values = FormValues::of(&v);
+            user_form(&s, &ctx, &p, status, Some(id), values, errors, false).await
+        },
+    )
+    .await
 }
 
 // ---- regions ----
@@ -488,13 +481,12 @@ pub async fn create_region(
         name_zh: form.get("name_zh"),
         name_en: form.get("name_en"),
     };
-    match s.app.create_region(&ctx, input).await {
-        Ok(_) => Ok(see_other("/admin/regions?saved=1")),
-        Err(e) => {
-            let (status, errors) = field_errors(e)?;
-            regions_page(&s, &ctx, &p, status, errors, false).await
-        }
-    }
+    after_post(
+        s.app.create_region(&ctx, input).await,
+        |_| "/admin/regions?saved=1".to_owned(),
+        |status, errors| regions_page(&s, &ctx, &p, status, errors, false),
+    )
+    .await
 }
 
 pub async fn rename_region(
@@ -504,17 +496,14 @@ pub async fn rename_region(
     ApiPath(id): ApiPath<i64>,
     form: FormData,
 ) -> Result<Response, UiError> {
-    match s
-        .app
-        .rename_region(&ctx, id, &form.get("name_zh"), &form.get("name_en"))
-        .await
-    {
-        Ok(_) => Ok(see_other("/admin/regions?saved=1")),
-        Err(e) => {
-            let (status, errors) = field_errors(e)?;
-            regions_page(&s, &ctx, &p, status, errors, false).await
-        }
-    }
+    after_post(
+        s.app
+            .rename_region(&ctx, id, &form.get("name_zh"), &form.get("name_en"))
+            .await,
+        |_| "/admin/regions?saved=1".to_owned(),
+        |status, errors| regions_page(&s, &ctx, &p, status, errors, false),
+    )
+    .await
 }
 
 // ---- calendar ----
@@ -626,20 +615,16 @@ pub async fn set_day(
     form: FormData,
 ) -> Result<Response, UiError> {
     let day = form.get("day");
-    match s
+    let result = s
         .app
         .set_calendar_day(&ctx, &day, &form.get("kind"), &form.get("name"))
-        .await
-    {
-        Ok(()) => Ok(see_other(&format!(
-            "/admin/calendar?year={}&saved=1",
-            year_of(&day)
-        ))),
-        Err(e) => {
-            let (status, errors) = field_errors(e)?;
-            calendar_page(&s, &ctx, &p, year_of(&day), status, errors, false).await
-        }
-    }
+        .await;
+    after_post(
+        result,
+        |()| format!("/admin/calendar?year={}&saved=1", year_of(&day)),
+        |status, errors| calendar_page(&s, &ctx, &p, year_of(&day), status, errors, false),
+    )
+    .await
 }
 
 pub async fn clear_day(
@@ -660,15 +645,14 @@ pub async fn set_hours(
     p: PageCtx,
     form: FormData,
 ) -> Result<Response, UiError> {
-    match s
+    let result = s
         .app
         .set_working_hours(&ctx, &form.get("start"), &form.get("end"))
-        .await
-    {
-        Ok(()) => Ok(see_other("/admin/calendar?saved=1")),
-        Err(e) => {
-            let (status, errors) = field_errors(e)?;
-            calendar_page(&s, &ctx, &p, this_year(), status, errors, false).await
-        }
-    }
+        .await;
+    after_post(
+        result,
+        |()| "/admin/calendar?saved=1".to_owned(),
+        |status, errors| calendar_page(&s, &ctx, &p, this_year(), status, errors, false),
+    )
+    .await
 }

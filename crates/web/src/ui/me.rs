@@ -11,7 +11,7 @@ use crate::error::UiError;
 use crate::extract::{ApiPath, UiCaller};
 use crate::i18n::Lang;
 use crate::ui::{
-    FieldErrors, FormData, PageCtx, Shell, field_errors, local_time, render, see_other,
+    FieldErrors, FormData, PageCtx, Shell, after_post, field_errors, local_time, render, see_other,
 };
 
 #[derive(Template)]
@@ -87,21 +87,20 @@ pub async fn change_password(
     p: PageCtx,
     form: FormData,
 ) -> Result<Response, UiError> {
-    match s
+    let result = s
         .app
         .change_own_password(
             &ctx,
             &form.get("current_password"),
             &form.get("new_password"),
         )
-        .await
-    {
-        Ok(()) => Ok(see_other("/me?saved=1")),
-        Err(e) => {
-            let (status, errors) = field_errors(e)?;
-            show(&s, &ctx, &p, status, None, errors).await
-        }
-    }
+        .await;
+    after_post(
+        result,
+        |()| "/me?saved=1".to_owned(),
+        |status, errors| show(&s, &ctx, &p, status, None, errors),
+    )
+    .await
 }
 
 pub async fn create_token(

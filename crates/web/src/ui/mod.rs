@@ -233,6 +233,25 @@ pub fn field_errors(e: medcrm_app::Error) -> Result<(StatusCode, FieldErrors), U
     }
 }
 
+/// The end of a form post: on success redirect to `to(value)` (post/redirect/get); on a
+/// validation error or conflict show the form again through `again`, messages by their fields.
+pub async fn after_post<T, Fut>(
+    result: medcrm_app::Result<T>,
+    to: impl FnOnce(T) -> String,
+    again: impl FnOnce(StatusCode, FieldErrors) -> Fut,
+) -> Result<Response, UiError>
+where
+    Fut: std::future::Future<Output = Result<Response, UiError>>,
+{
+    match result {
+        Ok(value) => Ok(see_other(&to(value))),
+        Err(e) => {
+            let (status, errors) = field_errors(e)?;
+            again(status, errors).await
+        }
+    }
+}
+
 /// A local path to return to after a form, never another site.
 pub fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
