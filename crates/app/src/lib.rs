@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod customers;
 pub mod demo;
 mod error;
 pub mod org;

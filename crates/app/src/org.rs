@@ -91,7 +91,7 @@ pub struct NewRegionInput {
     pub name_en: String,
 }
 
-fn blank_to_none(s: Option<String>) -> Option<String> {
+pub(crate) fn blank_to_none(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
@@ -101,7 +101,7 @@ fn check_display_name(fields: &mut Fields, name: &str) {
     }
 }
 
-fn check_contact(fields: &mut Fields, email: Option<&str>, phone: Option<&str>) {
+pub(crate) fn check_contact(fields: &mut Fields, email: Option<&str>, phone: Option<&str>) {
     if let Some(e) = email
         && (e.len() > 200 || !e.contains('@') || e.starts_with('@') || e.ends_with('@'))
     {
@@ -136,7 +136,7 @@ fn check_regions(fields: &mut Fields, tree: &RegionTree, ids: &[i64]) {
     }
 }
 
-async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
+pub(crate) async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
     Ok(RegionTree::new(
         regions::all(tx)
             .await?

@@ -18,6 +18,14 @@ pub enum Action {
     ReadCalendar,
     ManageCalendar,
     ReadAudit,
+    /// CUS: institutions with their departments, contacts and visits.
+    ReadCustomers,
+    /// Create and edit institutions, departments, contacts; plan and log visits.
+    ManageCustomers,
+    /// Move an institution to another owner or territory; override its grade (CUS-3).
+    AssignCustomers,
+    /// The CUS-3 grading rule and CUS-4 visit frequencies.
+    ConfigureCustomers,
 }
 
 /// The widest scope any of the actor's roles grants for `action`; `None` = not allowed.
@@ -43,6 +51,19 @@ fn role_scope(role: Role, action: Action) -> Option<Scope> {
         (ReadUsers, SalesManager | ServiceManager) => Some(Scope::Region),
         // Everyone can see their own profile.
         (ReadUsers, _) => Some(Scope::Own),
+        // Customers: a rep works their own book, a manager the region subtree, the top the
+        // company. The hotline and the back office look customers up company-wide; service
+        // engineers and managers within their region.
+        (ReadCustomers | ManageCustomers, SalesRep) => Some(Scope::Own),
+        (ReadCustomers | ManageCustomers | AssignCustomers, SalesManager) => Some(Scope::Region),
+        (ReadCustomers | ManageCustomers | AssignCustomers, SalesDirector | Executive) => {
+            Some(Scope::Company)
+        }
+        (ReadCustomers, ServiceEngineer | ServiceManager) => Some(Scope::Region),
+        (ReadCustomers, Admin | ServiceAgent | Finance | Legal | Quality) => Some(Scope::Company),
+        (ReadCustomers | ManageCustomers | AssignCustomers, _) => None,
+        (ConfigureCustomers, Admin | SalesDirector | Executive) => Some(Scope::Company),
+        (ConfigureCustomers, _) => None,
     }
 }
 
@@ -126,6 +147,20 @@ mod tests {
             require(&actor(&[Role::SalesDirector], &[]), Action::ReadAudit),
             Err(Error::Forbidden)
         ));
+    }
+
+    #[test]
+    fn customers_scope_per_role() {
+        let scope_of = |role| scope(&actor(&[role], &[2]), Action::ReadCustomers);
+        assert_eq!(scope_of(Role::SalesRep), Some(Scope::Own));
+        assert_eq!(scope_of(Role::SalesManager), Some(Scope::Region));
+        assert_eq!(scope_of(Role::SalesDirector), Some(Scope::Company));
+        assert_eq!(scope_of(Role::Warehouse), None);
+        let rep = actor(&[Role::SalesRep], &[2]);
+        assert_eq!(scope(&rep, Action::AssignCustomers), None);
+        assert_eq!(scope(&rep, Action::ConfigureCustomers), None);
+        let agent = actor(&[Role::ServiceAgent], &[]);
+        assert_eq!(scope(&agent, Action::ManageCustomers), None);
     }
 
     #[test]

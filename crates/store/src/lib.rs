@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod customers;
 pub mod regions;
 pub mod sessions;
 pub mod settings;

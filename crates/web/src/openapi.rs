@@ -21,6 +21,11 @@ use crate::api;
         api::calendar::year, api::calendar::set_day, api::calendar::clear_day, api::calendar::set_hours,
         api::calendar::due,
         api::audit::list,
+        api::customers::list, api::customers::get, api::customers::create, api::customers::update,
+        api::customers::reassign, api::customers::classify, api::customers::add_department,
+        api::customers::add_contact, api::customers::add_visit, api::customers::log_visit,
+        api::customers::link_partner, api::customers::rules, api::customers::set_rules,
+        api::customers::reevaluate,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

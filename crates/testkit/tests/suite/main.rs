@@ -6,5 +6,6 @@ mod api_errors;
 mod audit;
 mod auth;
 mod calendar;
+mod customers;
 mod org;
 mod ui;

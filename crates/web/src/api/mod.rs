@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod customers;
 pub mod health;
 pub mod org;
 
@@ -51,6 +52,47 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/calendar/working-hours", put(calendar::set_hours))
         .route("/api/v1/calendar/due", get(calendar::due))
         .route("/api/v1/audit", get(audit::list))
+        .route(
+            "/api/v1/institutions",
+            get(customers::list).post(customers::create),
+        )
+        .route(
+            "/api/v1/institutions/{id}",
+            get(customers::get).patch(customers::update),
+        )
+        .route(
+            "/api/v1/institutions/{id}/reassign",
+            post(customers::reassign),
+        )
+        .route(
+            "/api/v1/institutions/{id}/classification",
+            post(customers::classify),
+        )
+        .route(
+            "/api/v1/institutions/{id}/departments",
+            post(customers::add_department),
+        )
+        .route(
+            "/api/v1/institutions/{id}/contacts",
+            post(customers::add_contact),
+        )
+        .route(
+            "/api/v1/institutions/{id}/visits",
+            post(customers::add_visit),
+        )
+        .route(
+            "/api/v1/institutions/{id}/partners",
+            post(customers::link_partner),
+        )
+        .route("/api/v1/visits/{id}/log", post(customers::log_visit))
+        .route(
+            "/api/v1/customer-rules",
+            get(customers::rules).put(customers::set_rules),
+        )
+        .route(
+            "/api/v1/customer-rules/reevaluate",
+            post(customers::reevaluate),
+        )
 }
 
 /// An instant as RFC 3339 UTC.

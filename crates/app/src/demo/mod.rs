@@ -7,6 +7,8 @@ use medcrm_store::users;
 use crate::org::{NewRegionInput, NewUserInput, insert_region, insert_user};
 use crate::{App, Ctx, Result};
 
+mod customers;
+
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "medcrm-demo";
 
@@ -68,6 +70,7 @@ impl App {
         }
         let ctx = Ctx::system("demo");
         let mut ids = std::collections::BTreeMap::new();
+        let mut users_by_name = std::collections::BTreeMap::new();
         for (code, parent, zh, en) in DEMO_REGIONS {
             let input = NewRegionInput {
                 parent_id: parent.and_then(|p| ids.get(p).copied()),
@@ -88,9 +91,12 @@ impl App {
                 roles: roles.iter().map(|r| r.code().to_owned()).collect(),
                 region_ids: ids.get(region).copied().into_iter().collect(),
             };
-            insert_user(&mut tx, &ctx, input).await?;
+            let user = insert_user(&mut tx, &ctx, input).await?;
+            users_by_name.insert(*username, user.user.id);
         }
         tx.commit().await?;
+        // Each module's demo data goes through its own use cases, so it obeys every rule.
+        customers::load(self, &ids, &users_by_name).await?;
         Ok(true)
     }
 }
