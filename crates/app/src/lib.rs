@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod customers;
 pub mod demo;
+mod jobs;
 mod error;
 pub mod org;
 pub mod policy;

@@ -133,6 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("  {username:<16} {name}");
                 }
             }
+            tokio::spawn(app.clone().run_jobs());
             medcrm_web::serve(app.clone(), listener).await?;
         }
         Command::Init {
