@@ -76,6 +76,7 @@ CREATE TABLE institution_owners (
     institution_id  BIGINT NOT NULL REFERENCES institutions(id),
     owner_id        BIGINT NOT NULL REFERENCES users(id),
     region_id       BIGINT NOT NULL REFERENCES regions(id),
+    -- 'created' or the person's own words.
     reason          TEXT NOT NULL,
     changed_by      BIGINT,
     at_ms           BIGINT NOT NULL
@@ -89,6 +90,9 @@ CREATE TABLE institution_grades (
     category       TEXT NOT NULL,
     grade          TEXT NOT NULL,
     source         TEXT NOT NULL CHECK (source IN ('rule', 'override')),
+    -- The rule's weighted score × 100 when the rule decided; NULL for an override.
+    score          BIGINT,
+    -- Why: a code ('created', 'assessment_changed', 'periodic') or the person's own words.
     reason         TEXT NOT NULL,
     changed_by     BIGINT,
     at_ms          BIGINT NOT NULL

@@ -44,6 +44,8 @@ pub struct InstitutionDetail {
     pub missing: Vec<&'static str>,
     /// Partners serving this hospital, or hospitals this partner serves (CUS-8): `(id, name)`.
     pub partners: Vec<(i64, String)>,
+    /// Display names of the people named in the histories.
+    pub people: BTreeMap<i64, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -327,19 +329,25 @@ async fn visible_institution(
     Ok((record, tree))
 }
 
+/// Display names of the users `ids`, one query per distinct user.
+async fn display_names(tx: &mut Tx, ids: Vec<i64>) -> Result<BTreeMap<i64, String>> {
+    let mut names = BTreeMap::new();
+    for id in ids {
+        if let std::collections::btree_map::Entry::Vacant(slot) = names.entry(id) {
+            let user = users::get(tx, id).await?;
+            slot.insert(user.map(|u| u.display_name).unwrap_or_default());
+        }
+    }
+    Ok(names)
+}
+
 async fn views(tx: &mut Tx, records: Vec<InstitutionRecord>) -> Result<Vec<InstitutionView>> {
     let regions: BTreeMap<i64, String> = regions::all(tx)
         .await?
         .into_iter()
         .map(|r| (r.id, r.name_zh))
         .collect();
-    let mut owners: BTreeMap<i64, String> = BTreeMap::new();
-    for r in &records {
-        if let std::collections::btree_map::Entry::Vacant(slot) = owners.entry(r.owner_id) {
-            let name = users::get(tx, r.owner_id).await?;
-            slot.insert(name.map(|u| u.display_name).unwrap_or_default());
-        }
-    }
+    let owners = display_names(tx, records.iter().map(|r| r.owner_id).collect()).await?;
     Ok(records
         .into_iter()
         .map(|record| InstitutionView {
@@ -521,6 +529,9 @@ impl App {
         let owners = store::owner_history(&mut tx, id).await?;
         let grades = store::grade_history(&mut tx, id).await?;
         let partners = store::partners_of(&mut tx, id).await?;
+        let named = owners.iter().flat_map(|o| [Some(o.owner_id), o.changed_by]);
+        let named = named.chain(grades.iter().map(|g| g.changed_by)).flatten();
+        let people = display_names(&mut tx, named.collect()).await?;
         let view = views(&mut tx, vec![record])
             .await?
             .pop()
@@ -535,6 +546,7 @@ impl App {
             completeness: score,
             missing,
             partners,
+            people,
         })
     }
 
@@ -594,7 +606,8 @@ impl App {
                 category: category.code().into(),
                 grade: grade.code().into(),
                 source: "rule".into(),
-                reason: format!("rule score {}", rule.score(a)),
+                score: Some(i64::from(rule.score(a))),
+                reason: "created".into(),
                 changed_by: by,
                 at_ms: now,
             },
@@ -647,7 +660,7 @@ impl App {
                 &after,
                 &rule,
                 &visit_policy,
-                "assessment changed",
+                "assessment_changed",
             )
             .await?;
             after = store::get(&mut tx, id)
@@ -766,6 +779,7 @@ impl App {
                         category: category.code().into(),
                         grade: grade.code().into(),
                         source: "override".into(),
+                        score: None,
                         reason: reason.trim().into(),
                         changed_by: Some(ctx.actor.user_id).filter(|u| *u > 0),
                         at_ms: now_ms(),
@@ -811,16 +825,7 @@ impl App {
             let Some(last) = batch.last() else { break };
             after_id = last.id;
             for r in &batch {
-                if regrade(
-                    &mut tx,
-                    ctx,
-                    r,
-                    &rule,
-                    &visit_policy,
-                    "periodic re-evaluation",
-                )
-                .await?
-                {
+                if regrade(&mut tx, ctx, r, &rule, &visit_policy, "periodic").await? {
                     changed += 1;
                 }
             }
@@ -1121,7 +1126,8 @@ async fn regrade(
             category: category.code().into(),
             grade: grade.code().into(),
             source: "rule".into(),
-            reason: format!("{reason}; rule score {}", rule.score(a)),
+            score: Some(i64::from(rule.score(a))),
+            reason: reason.into(),
             changed_by: Some(ctx.actor.user_id).filter(|u| *u > 0),
             at_ms: now,
         },

@@ -345,6 +345,8 @@ pub struct GradeChange {
     pub category: String,
     pub grade: String,
     pub source: String,
+    /// The rule's weighted score × 100 when the rule decided.
+    pub score: Option<i64>,
     pub reason: String,
     pub changed_by: Option<i64>,
     pub at_ms: i64,
@@ -352,9 +354,9 @@ pub struct GradeChange {
 
 pub async fn record_grade(tx: &mut Tx, institution_id: i64, ch: &GradeChange) -> Result<()> {
     exec!(tx, c => sqlx::query(
-        "INSERT INTO institution_grades (institution_id, category, grade, source, reason, changed_by, at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(institution_id).bind(&ch.category).bind(&ch.grade).bind(&ch.source).bind(&ch.reason)
+        "INSERT INTO institution_grades (institution_id, category, grade, source, score, reason, changed_by, at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(institution_id).bind(&ch.category).bind(&ch.grade).bind(&ch.source).bind(ch.score).bind(&ch.reason)
         .bind(ch.changed_by).bind(ch.at_ms).execute(c).await)
     .db()?;
     Ok(())
@@ -362,7 +364,7 @@ pub async fn record_grade(tx: &mut Tx, institution_id: i64, ch: &GradeChange) ->
 
 pub async fn grade_history(tx: &mut Tx, institution_id: i64) -> Result<Vec<GradeChange>> {
     on!(tx, c => sqlx::query_as(
-        "SELECT category, grade, source, reason, changed_by, at_ms FROM institution_grades
+        "SELECT category, grade, source, score, reason, changed_by, at_ms FROM institution_grades
          WHERE institution_id = $1 ORDER BY id")
         .bind(institution_id).fetch_all(c).await)
     .db()

@@ -7,5 +7,6 @@ mod audit;
 mod auth;
 mod calendar;
 mod customers;
+mod customers_ui;
 mod org;
 mod ui;

@@ -196,6 +196,9 @@ pub struct HistoryEntry {
     pub category: Option<String>,
     pub grade: Option<String>,
     pub source: Option<String>,
+    /// The rule's weighted score × 100 when the rule decided (400 = 4.00).
+    pub score: Option<i64>,
+    /// A code (`created`, `assessment_changed`, `periodic`) or the person's own words.
     pub reason: String,
     pub changed_by: Option<i64>,
     pub at: String,
@@ -239,6 +242,7 @@ impl From<InstitutionDetail> for InstitutionFull {
                     category: None,
                     grade: None,
                     source: None,
+                    score: None,
                     reason: o.reason,
                     changed_by: o.changed_by,
                     at: ts(o.at_ms),
@@ -253,6 +257,7 @@ impl From<InstitutionDetail> for InstitutionFull {
                     category: Some(g.category),
                     grade: Some(g.grade),
                     source: Some(g.source),
+                    score: g.score,
                     reason: g.reason,
                     changed_by: g.changed_by,
                     at: ts(g.at_ms),

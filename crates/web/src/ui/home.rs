@@ -19,6 +19,8 @@ struct HomePage {
     today: String,
     today_working: bool,
     next_holiday: Option<(String, String)>,
+    /// `(id, name, due date)` of the caller's customers due a visit.
+    visits_due: Option<Vec<(i64, String, String)>>,
 }
 
 pub async fn page(
@@ -51,5 +53,6 @@ pub async fn page(
         today: today.to_string(),
         today_working: calendar.is_working_day(today),
         next_holiday,
+        visits_due: crate::ui::customers::overdue_for_home(&s, &ctx).await?,
     })
 }

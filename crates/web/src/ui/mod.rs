@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+pub(crate) mod customers;
 mod home;
 mod login;
 mod me;
@@ -52,6 +53,26 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/calendar/days/{day}/clear", post(admin::clear_day))
         .route("/admin/calendar/hours", post(admin::set_hours))
         .route("/audit", get(audit::page))
+        .route("/customers", get(customers::list).post(customers::create))
+        .route("/customers/overdue", get(customers::list))
+        .route("/customers/new", get(customers::new_form))
+        .route(
+            "/customers/{id}",
+            get(customers::show).post(customers::update),
+        )
+        .route("/customers/{id}/edit", get(customers::edit_form))
+        .route(
+            "/customers/{id}/departments",
+            post(customers::add_department),
+        )
+        .route("/customers/{id}/contacts", post(customers::add_contact))
+        .route("/customers/{id}/visits", post(customers::add_visit))
+        .route(
+            "/customers/{id}/visits/{visit}/log",
+            post(customers::log_visit),
+        )
+        .route("/customers/{id}/classification", post(customers::classify))
+        .route("/customers/{id}/reassign", post(customers::reassign))
         .route("/static/app.css", get(css))
 }
 
@@ -109,21 +130,34 @@ impl PageCtx {
         let a = &ctx.actor;
         let may = |action| policy::scope(a, action).is_some();
         let mut nav = vec![("/", "nav.home", true)];
+        nav.push(("/customers", "nav.customers", may(Action::ReadCustomers)));
+        nav.push((
+            "/customers/overdue",
+            "nav.overdue",
+            may(Action::ManageCustomers),
+        ));
         nav.push(("/admin/users", "nav.users", may(Action::ManageUsers)));
         nav.push(("/admin/regions", "nav.regions", may(Action::ManageRegions)));
         nav.push(("/admin/calendar", "nav.calendar", may(Action::ReadCalendar)));
         nav.push(("/audit", "nav.audit", may(Action::ReadAudit)));
-        let nav = nav
+        let nav: Vec<(&'static str, &'static str)> = nav
             .into_iter()
             .filter(|(_, _, allowed)| *allowed)
-            .map(|(href, key, _)| NavItem {
+            .map(|(href, key, _)| (href, key))
+            .collect();
+        // The item whose path is the longest prefix of this page is the current one, so
+        // /customers/overdue lights up "visits due", not "customers" as well.
+        let current = nav
+            .iter()
+            .filter(|(href, _)| self.path == *href || (*href != "/" && self.path.starts_with(href)))
+            .map(|(href, _)| *href)
+            .max_by_key(|href| href.len());
+        let nav = nav
+            .into_iter()
+            .map(|(href, key)| NavItem {
                 href,
                 key,
-                active: if href == "/" {
-                    self.path == "/"
-                } else {
-                    self.path.starts_with(href)
-                },
+                active: Some(href) == current,
             })
             .collect();
         Shell {
