@@ -142,7 +142,7 @@ fn local_date(t: jiff::Timestamp) -> Date {
         .date()
 }
 
-fn numbers(text: &str) -> Vec<u32> {
+pub(crate) fn numbers(text: &str) -> Vec<u32> {
     text.split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect()
@@ -177,7 +177,11 @@ pub(crate) async fn rules(tx: &mut Tx) -> Result<(GradeRule, VisitPolicy)> {
     Ok((rule, policy))
 }
 
-fn parse_date(fields: &mut Fields, field: &'static str, value: Option<&str>) -> Option<Date> {
+pub(crate) fn parse_date(
+    fields: &mut Fields,
+    field: &'static str,
+    value: Option<&str>,
+) -> Option<Date> {
     let text = value.map(str::trim).filter(|v| !v.is_empty())?;
     match text.parse::<Date>() {
         Ok(d) => Some(d),
@@ -188,7 +192,13 @@ fn parse_date(fields: &mut Fields, field: &'static str, value: Option<&str>) -> 
     }
 }
 
-fn check_text(fields: &mut Fields, field: &'static str, value: &str, min: usize, max: usize) {
+pub(crate) fn check_text(
+    fields: &mut Fields,
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+) {
     let n = value.trim().chars().count();
     if n < min || n > max {
         fields.add(
@@ -313,7 +323,7 @@ async fn refuse_duplicate(tx: &mut Tx, f: &InstitutionFields, except: Option<i64
 
 /// The institution if the caller's scope reaches it; "not found" otherwise, so its
 /// existence never leaks.
-async fn visible_institution(
+pub(crate) async fn visible_institution(
     tx: &mut Tx,
     ctx: &Ctx,
     action: Action,

@@ -7,9 +7,10 @@ pub mod auth;
 pub mod calendar;
 pub mod customers;
 pub mod demo;
-mod jobs;
 mod error;
+mod jobs;
 pub mod org;
+pub mod pipeline;
 pub mod policy;
 
 use std::path::Path;

@@ -26,6 +26,10 @@ pub enum Action {
     AssignCustomers,
     /// The CUS-3 grading rule and CUS-4 visit frequencies.
     ConfigureCustomers,
+    /// OPP: opportunities, the board and the funnel.
+    ReadPipeline,
+    /// Create opportunities and move them through the stages.
+    ManagePipeline,
 }
 
 /// The widest scope any of the actor's roles grants for `action`; `None` = not allowed.
@@ -64,6 +68,11 @@ fn role_scope(role: Role, action: Action) -> Option<Scope> {
         (ReadCustomers | ManageCustomers | AssignCustomers, _) => None,
         (ConfigureCustomers, Admin | SalesDirector | Executive) => Some(Scope::Company),
         (ConfigureCustomers, _) => None,
+        // The pipeline is the sales team's: a rep's own, a manager's region, the top all.
+        (ReadPipeline | ManagePipeline, SalesRep) => Some(Scope::Own),
+        (ReadPipeline | ManagePipeline, SalesManager) => Some(Scope::Region),
+        (ReadPipeline | ManagePipeline, SalesDirector | Executive) => Some(Scope::Company),
+        (ReadPipeline | ManagePipeline, _) => None,
     }
 }
 

@@ -6,3 +6,4 @@ pub mod auth;
 pub mod calendar;
 pub mod customers;
 pub mod org;
+pub mod pipeline;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod customers;
+pub mod pipeline;
 pub mod regions;
 pub mod sessions;
 pub mod settings;

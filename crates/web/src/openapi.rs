@@ -26,6 +26,8 @@ use crate::api;
         api::customers::add_contact, api::customers::add_visit, api::customers::log_visit,
         api::customers::link_partner, api::customers::rules, api::customers::set_rules,
         api::customers::reevaluate,
+        api::pipeline::list, api::pipeline::get, api::pipeline::create, api::pipeline::move_stage,
+        api::pipeline::funnel,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

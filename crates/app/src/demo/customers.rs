@@ -320,5 +320,5 @@ pub(super) async fn load(
     }
     app.link_partner(&ctx, ids[5], ids[0]).await?;
     app.link_partner(&ctx, ids[5], ids[2]).await?;
-    Ok(())
+    super::pipeline::load(app, &ctx, &ids).await
 }

@@ -8,6 +8,7 @@ use crate::org::{NewRegionInput, NewUserInput, insert_region, insert_user};
 use crate::{App, Ctx, Result};
 
 mod customers;
+mod pipeline;
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "medcrm-demo";

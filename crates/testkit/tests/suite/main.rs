@@ -9,4 +9,5 @@ mod calendar;
 mod customers;
 mod customers_ui;
 mod org;
+mod pipeline;
 mod ui;

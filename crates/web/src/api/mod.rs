@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod customers;
 pub mod health;
 pub mod org;
+pub mod pipeline;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -85,6 +86,16 @@ pub fn routes() -> Router<AppState> {
             post(customers::link_partner),
         )
         .route("/api/v1/visits/{id}/log", post(customers::log_visit))
+        .route(
+            "/api/v1/opportunities",
+            get(pipeline::list).post(pipeline::create),
+        )
+        .route("/api/v1/opportunities/{id}", get(pipeline::get))
+        .route(
+            "/api/v1/opportunities/{id}/stage",
+            post(pipeline::move_stage),
+        )
+        .route("/api/v1/pipeline/funnel", get(pipeline::funnel))
         .route(
             "/api/v1/customer-rules",
             get(customers::rules).put(customers::set_rules),

@@ -1,0 +1,232 @@
+//! OPP: opportunities, their stage history, and the per-stage aggregates of the funnel.
+
+use crate::{Classify, Page, Result, Tx, exec, on};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct OpportunityRecord {
+    pub id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub title: String,
+    pub product_line: String,
+    pub amount_fen: i64,
+    pub expected_close: String,
+    pub owner_id: i64,
+    pub region_id: i64,
+    pub stage: String,
+    pub stage_owner_id: i64,
+    pub stage_due: Option<String>,
+    pub stage_entered_at_ms: i64,
+    pub lost_reason: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+const SELECT: &str = "SELECT o.id, o.institution_id, i.name AS institution_name, o.title, o.product_line, \
+    o.amount_fen, o.expected_close, o.owner_id, o.region_id, o.stage, o.stage_owner_id, o.stage_due, \
+    o.stage_entered_at_ms, o.lost_reason, o.created_at_ms, o.updated_at_ms \
+    FROM opportunities o JOIN institutions i ON i.id = o.institution_id";
+
+pub struct NewOpportunity<'a> {
+    pub institution_id: i64,
+    pub title: &'a str,
+    pub product_line: &'a str,
+    pub amount_fen: i64,
+    pub expected_close: &'a str,
+    pub owner_id: i64,
+    pub region_id: i64,
+}
+
+/// Where an opportunity stands now.
+pub struct StagePosition<'a> {
+    pub stage: &'a str,
+    pub owner_id: i64,
+    pub due: Option<&'a str>,
+    pub note: &'a str,
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    o: &NewOpportunity<'_>,
+    at: &StagePosition<'_>,
+    now_ms: i64,
+) -> Result<i64> {
+    let id: i64 = on!(tx, c => sqlx::query_scalar(
+        "INSERT INTO opportunities (institution_id, title, product_line, amount_fen, expected_close, owner_id,
+            region_id, stage, stage_owner_id, stage_due, stage_entered_at_ms, created_at_ms, updated_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING id")
+        .bind(o.institution_id).bind(o.title).bind(o.product_line).bind(o.amount_fen).bind(o.expected_close)
+        .bind(o.owner_id).bind(o.region_id).bind(at.stage).bind(at.owner_id).bind(at.due).bind(now_ms)
+        .fetch_one(c).await)
+    .db()?;
+    enter_stage(tx, id, at, now_ms).await?;
+    Ok(id)
+}
+
+async fn enter_stage(tx: &mut Tx, id: i64, at: &StagePosition<'_>, now_ms: i64) -> Result<()> {
+    exec!(tx, c => sqlx::query(
+        "INSERT INTO opportunity_stages (opportunity_id, stage, owner_id, due, note, entered_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id).bind(at.stage).bind(at.owner_id).bind(at.due).bind(at.note).bind(now_ms)
+        .execute(c).await)
+    .db()?;
+    Ok(())
+}
+
+/// Moves the opportunity from `from` to `at`. Guarded by the current stage, so two people
+/// moving the same card at once produce one move: the second finds 0 rows and gets `NotFound`.
+pub async fn move_stage(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    at: &StagePosition<'_>,
+    lost_reason: &str,
+    now_ms: i64,
+) -> Result<()> {
+    let n = exec!(tx, c => sqlx::query(
+        "UPDATE opportunities SET stage = $3, stage_owner_id = $4, stage_due = $5, stage_entered_at_ms = $6,
+            lost_reason = $7, updated_at_ms = $6
+         WHERE id = $1 AND stage = $2")
+        .bind(id).bind(from).bind(at.stage).bind(at.owner_id).bind(at.due).bind(now_ms).bind(lost_reason)
+        .execute(c).await)
+    .db()?;
+    if n == 0 {
+        return Err(crate::Error::NotFound);
+    }
+    exec!(tx, c => sqlx::query(
+        "UPDATE opportunity_stages SET left_at_ms = $2 WHERE opportunity_id = $1 AND left_at_ms IS NULL")
+        .bind(id).bind(now_ms).execute(c).await)
+    .db()?;
+    enter_stage(tx, id, at, now_ms).await
+}
+
+pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<OpportunityRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE o.id = $1"));
+    on!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await).db()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct StageStay {
+    pub stage: String,
+    pub owner_id: i64,
+    pub due: Option<String>,
+    pub note: String,
+    pub entered_at_ms: i64,
+    pub left_at_ms: Option<i64>,
+}
+
+pub async fn history(tx: &mut Tx, id: i64) -> Result<Vec<StageStay>> {
+    on!(tx, c => sqlx::query_as(
+        "SELECT stage, owner_id, due, note, entered_at_ms, left_at_ms FROM opportunity_stages
+         WHERE opportunity_id = $1 ORDER BY id")
+        .bind(id).fetch_all(c).await)
+    .db()
+}
+
+/// What a list, the board or the funnel is narrowed to; `visible_*` carry the caller's scope.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub query: Option<String>,
+    pub stages: Option<Vec<String>>,
+    pub product_line: Option<String>,
+    pub owner_id: Option<i64>,
+    pub institution_id: Option<i64>,
+    pub region_ids: Option<Vec<i64>>,
+    /// Only open stages whose due date is before this date.
+    pub due_before: Option<String>,
+    pub visible_regions: Option<Vec<i64>>,
+    pub only_owner: Option<i64>,
+}
+
+/// The `AND …` conditions of `f`, shared by the list and the funnel so they agree on scope.
+fn push_filter<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, f: &Filter)
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if let Some(text) = &f.query {
+        let pattern = format!("%{}%", text.to_lowercase());
+        q.push(" AND (LOWER(o.title) LIKE ")
+            .push_bind(pattern.clone());
+        q.push(" OR LOWER(i.name) LIKE ").push_bind(pattern.clone());
+        q.push(" OR i.name_initials LIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some(stages) = &f.stages {
+        q.push(" AND o.stage IN (");
+        let mut sep = q.separated(", ");
+        sep.push("NULL");
+        for s in stages {
+            sep.push_bind(s.clone());
+        }
+        q.push(")");
+    }
+    if let Some(line) = &f.product_line {
+        q.push(" AND o.product_line = ").push_bind(line.clone());
+    }
+    for owner in [f.owner_id, f.only_owner].into_iter().flatten() {
+        q.push(" AND o.owner_id = ").push_bind(owner);
+    }
+    if let Some(inst) = f.institution_id {
+        q.push(" AND o.institution_id = ").push_bind(inst);
+    }
+    if let Some(due) = &f.due_before {
+        q.push(" AND o.stage_due < ").push_bind(due.clone());
+    }
+    for regions in [&f.region_ids, &f.visible_regions].into_iter().flatten() {
+        q.push(" AND o.region_id IN (");
+        let mut sep = q.separated(", ");
+        sep.push("NULL");
+        for r in regions {
+            sep.push_bind(*r);
+        }
+        q.push(")");
+    }
+}
+
+/// A keyset page ordered by id.
+pub async fn list(
+    tx: &mut Tx,
+    f: &Filter,
+    after_id: i64,
+    limit: i64,
+) -> Result<Page<OpportunityRecord>> {
+    let rows: Vec<OpportunityRecord> = on!(tx, c => {
+        let mut q = sqlx::QueryBuilder::new(format!("{SELECT} WHERE o.id > "));
+        q.push_bind(after_id);
+        push_filter(&mut q, f);
+        q.push(" ORDER BY o.id LIMIT ").push_bind(limit + 1);
+        q.build_query_as().fetch_all(c).await
+    })
+    .db()?;
+    Ok(Page::from_rows(rows, limit, |r| r.id))
+}
+
+/// Per stage: `(stage, count now, amount now)` of the filtered opportunities.
+pub async fn current_by_stage(tx: &mut Tx, f: &Filter) -> Result<Vec<(String, i64, i64)>> {
+    on!(tx, c => {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT o.stage, COUNT(*), CAST(COALESCE(SUM(o.amount_fen), 0) AS BIGINT)
+             FROM opportunities o JOIN institutions i ON i.id = o.institution_id WHERE 1 = 1");
+        push_filter(&mut q, f);
+        q.push(" GROUP BY o.stage");
+        q.build_query_as().fetch_all(c).await
+    })
+    .db()
+}
+
+/// Per stage: `(stage, opportunities that reached it, total ms of finished stays, finished stays)`.
+pub async fn history_by_stage(tx: &mut Tx, f: &Filter) -> Result<Vec<(String, i64, i64, i64)>> {
+    on!(tx, c => {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT s.stage, COUNT(DISTINCT s.opportunity_id),
+                CAST(COALESCE(SUM(s.left_at_ms - s.entered_at_ms), 0) AS BIGINT), COUNT(s.left_at_ms)
+             FROM opportunity_stages s JOIN opportunities o ON o.id = s.opportunity_id
+             JOIN institutions i ON i.id = o.institution_id WHERE 1 = 1");
+        push_filter(&mut q, f);
+        q.push(" GROUP BY s.stage");
+        q.build_query_as().fetch_all(c).await
+    })
+    .db()
+}
