@@ -421,6 +421,11 @@ impl App {
                 f.stays = stays;
             }
         }
+        for (stage, lost) in store::lost_by_stage(&mut tx, &filter).await? {
+            if let Ok(s) = stage.parse::<Stage>() {
+                figures.entry(s).or_default().lost_here = lost;
+            }
+        }
         let (rows, bottleneck) = funnel(|s| figures.get(&s).copied().unwrap_or_default());
         let other = Stage::ALL
             .into_iter()

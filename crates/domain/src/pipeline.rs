@@ -170,6 +170,8 @@ pub struct StageFigures {
     /// Total and count of completed stays, in milliseconds, for the average time in stage.
     pub stay_ms_total: i64,
     pub stays: i64,
+    /// Opportunities lost straight from this stage.
+    pub lost_here: i64,
 }
 
 /// One funnel row.
@@ -177,8 +179,9 @@ pub struct StageFigures {
 pub struct FunnelRow {
     pub stage: Stage,
     pub figures: StageFigures,
-    /// Share (per mille) of those that reached this stage which went on to the next
-    /// funnel stage; `None` for the last.
+    /// Share (per mille) of those that reached this stage which moved on (to the next stage
+    /// or into a tender), rather than being lost here or still sitting here; `None` for the
+    /// last stage.
     pub conversion_permille: Option<i64>,
     pub avg_days_in_stage: Option<i64>,
 }

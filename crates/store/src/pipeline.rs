@@ -216,6 +216,24 @@ pub async fn current_by_stage(tx: &mut Tx, f: &Filter) -> Result<Vec<(String, i6
     .db()
 }
 
+/// Per stage: how many opportunities were lost straight from it. A move closes one stay and
+/// opens the next at the same instant, which is how the stay before `lost` is found.
+pub async fn lost_by_stage(tx: &mut Tx, f: &Filter) -> Result<Vec<(String, i64)>> {
+    on!(tx, c => {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT s.stage, COUNT(DISTINCT s.opportunity_id)
+             FROM opportunity_stages s
+             JOIN opportunity_stages n ON n.opportunity_id = s.opportunity_id
+                AND n.entered_at_ms = s.left_at_ms AND n.stage IN ('lost', 'tender_lost')
+             JOIN opportunities o ON o.id = s.opportunity_id
+             JOIN institutions i ON i.id = o.institution_id WHERE 1 = 1");
+        push_filter(&mut q, f);
+        q.push(" GROUP BY s.stage");
+        q.build_query_as().fetch_all(c).await
+    })
+    .db()
+}
+
 /// Per stage: `(stage, opportunities that reached it, total ms of finished stays, finished stays)`.
 pub async fn history_by_stage(tx: &mut Tx, f: &Filter) -> Result<Vec<(String, i64, i64, i64)>> {
     on!(tx, c => {

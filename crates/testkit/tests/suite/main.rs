@@ -10,4 +10,5 @@ mod customers;
 mod customers_ui;
 mod org;
 mod pipeline;
+mod pipeline_ui;
 mod ui;

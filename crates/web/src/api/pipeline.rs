@@ -235,7 +235,10 @@ pub struct FunnelStage {
     pub current_amount_fen: i64,
     /// Opportunities that ever reached this stage.
     pub reached: i64,
-    /// Share of those that reached this stage and went on to the next, in per mille.
+    /// Opportunities lost straight from this stage.
+    pub lost_here: i64,
+    /// Share of those that reached this stage and moved on (rather than being lost here or
+    /// still waiting here), in per mille.
     pub conversion_permille: Option<i64>,
     pub avg_days_in_stage: Option<i64>,
 }
@@ -258,6 +261,7 @@ impl From<FunnelReport> for Funnel {
                 current: f.current,
                 current_amount_fen: f.current_amount_fen,
                 reached: f.reached,
+                lost_here: f.lost_here,
                 conversion_permille: conv,
                 avg_days_in_stage: avg,
             };

@@ -7,6 +7,7 @@ pub(crate) mod customers;
 mod home;
 mod login;
 mod me;
+mod pipeline;
 
 use std::collections::BTreeMap;
 
@@ -73,7 +74,38 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/customers/{id}/classification", post(customers::classify))
         .route("/customers/{id}/reassign", post(customers::reassign))
+        .route("/pipeline", get(pipeline::board).post(pipeline::create))
+        .route("/pipeline/list", get(pipeline::list))
+        .route("/pipeline/new", get(pipeline::new_form))
+        .route("/pipeline/funnel", get(pipeline::funnel))
+        .route("/pipeline/{id}", get(pipeline::show))
+        .route("/pipeline/{id}/stage", post(pipeline::move_stage))
+        .route("/static/vendor/htmx.min.js", get(htmx))
+        .route("/static/vendor/echarts.min.js", get(echarts))
         .route("/static/app.css", get(css))
+}
+
+/// Vendored from npm `htmx.org@2.0.11` (licence beside it); served from the binary, no CDN.
+async fn htmx() -> Response {
+    script(include_str!("../../static/vendor/htmx-2.0.11.min.js"))
+}
+
+/// Vendored from npm `echarts@5.6.0` (the "common" build: bar, line, pie …; licence beside it).
+async fn echarts() -> Response {
+    script(include_str!(
+        "../../static/vendor/echarts-5.6.0.common.min.js"
+    ))
+}
+
+fn script(body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn css() -> Response {
@@ -136,6 +168,7 @@ impl PageCtx {
             "nav.overdue",
             may(Action::ManageCustomers),
         ));
+        nav.push(("/pipeline", "nav.pipeline", may(Action::ReadPipeline)));
         nav.push(("/admin/users", "nav.users", may(Action::ManageUsers)));
         nav.push(("/admin/regions", "nav.regions", may(Action::ManageRegions)));
         nav.push(("/admin/calendar", "nav.calendar", may(Action::ReadCalendar)));
