@@ -290,7 +290,11 @@ impl App {
     }
 }
 
-async fn load_actor(tx: &mut medcrm_store::Tx, user_id: i64, session_id: i64) -> Result<Actor> {
+pub(crate) async fn load_actor(
+    tx: &mut medcrm_store::Tx,
+    user_id: i64,
+    session_id: i64,
+) -> Result<Actor> {
     let user = users::get(tx, user_id)
         .await?
         .filter(|u| u.active)

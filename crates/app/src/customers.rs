@@ -217,7 +217,7 @@ fn trimmed(value: Option<String>, current: &str) -> String {
 }
 
 /// Merges `input` over `current` (create: the defaults) and validates the result.
-fn institution_fields(
+pub(crate) fn institution_fields(
     input: InstitutionInput,
     current: Option<&InstitutionRecord>,
 ) -> Result<InstitutionFields> {
@@ -304,7 +304,11 @@ fn assessment(f: &InstitutionRecord) -> Option<Assessment> {
 }
 
 /// CUS-1: refuses a second institution with the same credit code, or name in the same city.
-async fn refuse_duplicate(tx: &mut Tx, f: &InstitutionFields, except: Option<i64>) -> Result<()> {
+pub(crate) async fn refuse_duplicate(
+    tx: &mut Tx,
+    f: &InstitutionFields,
+    except: Option<i64>,
+) -> Result<()> {
     let found =
         store::find_duplicate(tx, f.credit_code.as_deref(), &f.name, &f.city, except).await?;
     let Some((id, name, city)) = found else {
@@ -340,7 +344,7 @@ pub(crate) async fn visible_institution(
 }
 
 /// Display names of the users `ids`, one query per distinct user.
-async fn display_names(tx: &mut Tx, ids: Vec<i64>) -> Result<BTreeMap<i64, String>> {
+pub(crate) async fn display_names(tx: &mut Tx, ids: Vec<i64>) -> Result<BTreeMap<i64, String>> {
     let mut names = BTreeMap::new();
     for id in ids {
         if let std::collections::btree_map::Entry::Vacant(slot) = names.entry(id) {
@@ -369,7 +373,7 @@ async fn views(tx: &mut Tx, records: Vec<InstitutionRecord>) -> Result<Vec<Insti
 }
 
 /// An active user holding a sales role, who can own customers.
-async fn check_owner(tx: &mut Tx, fields: &mut Fields, owner_id: i64) -> Result<()> {
+pub(crate) async fn check_owner(tx: &mut Tx, fields: &mut Fields, owner_id: i64) -> Result<()> {
     let active = users::get(tx, owner_id).await?.is_some_and(|u| u.active);
     let roles = users::roles(tx, owner_id).await?;
     let sells = [Role::SalesRep, Role::SalesManager, Role::SalesDirector]
@@ -385,7 +389,7 @@ async fn check_owner(tx: &mut Tx, fields: &mut Fields, owner_id: i64) -> Result<
 }
 
 /// Region and owner the caller may give a customer: inside their scope.
-fn check_territory(
+pub(crate) fn check_territory(
     fields: &mut Fields,
     ctx: &Ctx,
     visible: &Visible,
@@ -428,6 +432,60 @@ fn classification<'a>(
         source,
         next_visit_due: due,
     }
+}
+
+/// Inserts a validated institution (CUS-1) classified by the rule (CUS-3), with its first
+/// owner and grade history and its audit entry, inside `tx`. Shared by `create_institution`
+/// and the import (SYS-3), which checks every row first and then writes them all in one
+/// transaction.
+pub(crate) async fn insert_institution(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    f: &InstitutionFields,
+    region_id: i64,
+    owner_id: i64,
+    rule: &GradeRule,
+    visit_policy: &VisitPolicy,
+) -> Result<InstitutionRecord> {
+    let a = Assessment::new(f.scale_score, f.demand_score, f.willingness_score)
+        .map_err(|e| Error::invalid("scale_score", e))?;
+    let (category, grade) = rule.classify(a);
+    let due = visit_policy.next_due(grade, today()).to_string();
+    let now = now_ms();
+    let class = classification(category, grade, "rule", &due);
+    let id = store::insert(tx, f, region_id, owner_id, &class, now).await?;
+    let by = Some(ctx.actor.user_id).filter(|u| *u > 0);
+    store::record_owner(
+        tx,
+        id,
+        &OwnerChange {
+            owner_id,
+            region_id,
+            reason: "created".into(),
+            changed_by: by,
+            at_ms: now,
+        },
+    )
+    .await?;
+    store::record_grade(
+        tx,
+        id,
+        &GradeChange {
+            category: category.code().into(),
+            grade: grade.code().into(),
+            source: "rule".into(),
+            score: Some(i64::from(rule.score(a))),
+            reason: "created".into(),
+            changed_by: by,
+            at_ms: now,
+        },
+    )
+    .await?;
+    let created = store::get(tx, id)
+        .await?
+        .ok_or(Error::NotFound("institution"))?;
+    audit::record(tx, ctx, "institution", id, "create", None, Some(&created)).await?;
+    Ok(created)
 }
 
 /// The date the next visit is due under `grade`, from the last visit or from `since`.
@@ -589,53 +647,8 @@ impl App {
         fields.finish()?;
         refuse_duplicate(&mut tx, &f, None).await?;
         let (rule, visit_policy) = rules(&mut tx).await?;
-        let a = Assessment::new(f.scale_score, f.demand_score, f.willingness_score)
-            .map_err(|e| Error::invalid("scale_score", e))?;
-        let (category, grade) = rule.classify(a);
-        let due = visit_policy.next_due(grade, today()).to_string();
-        let now = now_ms();
-        let class = classification(category, grade, "rule", &due);
-        let id = store::insert(&mut tx, &f, region_id, owner_id, &class, now).await?;
-        let by = Some(ctx.actor.user_id).filter(|u| *u > 0);
-        store::record_owner(
-            &mut tx,
-            id,
-            &OwnerChange {
-                owner_id,
-                region_id,
-                reason: "created".into(),
-                changed_by: by,
-                at_ms: now,
-            },
-        )
-        .await?;
-        store::record_grade(
-            &mut tx,
-            id,
-            &GradeChange {
-                category: category.code().into(),
-                grade: grade.code().into(),
-                source: "rule".into(),
-                score: Some(i64::from(rule.score(a))),
-                reason: "created".into(),
-                changed_by: by,
-                at_ms: now,
-            },
-        )
-        .await?;
-        let created = store::get(&mut tx, id)
-            .await?
-            .ok_or(Error::NotFound("institution"))?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "institution",
-            id,
-            "create",
-            None,
-            Some(&created),
-        )
-        .await?;
+        let created =
+            insert_institution(&mut tx, ctx, &f, region_id, owner_id, &rule, &visit_policy).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -861,22 +874,7 @@ impl App {
                 format!("department {name} already exists here"),
             ));
         }
-        let dept_id = store::insert_department(&mut tx, id, name, now_ms()).await?;
-        let dept = DepartmentRecord {
-            id: dept_id,
-            institution_id: id,
-            name: name.into(),
-        };
-        audit::record(
-            &mut tx,
-            ctx,
-            "department",
-            dept_id,
-            "create",
-            None,
-            Some(&dept),
-        )
-        .await?;
+        let dept = insert_department(&mut tx, ctx, id, name).await?;
         tx.commit().await?;
         Ok(dept)
     }
@@ -885,12 +883,7 @@ impl App {
         let mut tx = self.db.write().await?;
         visible_institution(&mut tx, ctx, Action::ManageCustomers, id).await?;
         let mut fields = Fields::default();
-        check_text(&mut fields, "name", &c.name, 1, 50);
-        fields.check("role", c.role.parse::<ContactRole>().map(drop));
-        check_text(&mut fields, "title", &c.title, 0, 50);
-        let phone = blank_to_none(Some(c.phone));
-        let email = blank_to_none(Some(c.email));
-        check_contact(&mut fields, email.as_deref(), phone.as_deref());
+        let (phone, email) = contact_fields(&mut fields, &c);
         if let Some(d) = c.department_id
             && !store::departments(&mut tx, id)
                 .await?
@@ -900,30 +893,8 @@ impl App {
             fields.add("department_id", "not a department of this institution");
         }
         fields.finish()?;
-        let new = store::NewContact {
-            department_id: c.department_id,
-            name: c.name.trim(),
-            role: &c.role,
-            title: c.title.trim(),
-            phone: phone.as_deref().unwrap_or(""),
-            email: email.as_deref().unwrap_or(""),
-        };
-        let contact_id = store::insert_contact(&mut tx, id, &new, now_ms()).await?;
-        let contact = store::contacts(&mut tx, id)
-            .await?
-            .into_iter()
-            .find(|x| x.id == contact_id)
-            .ok_or(Error::NotFound("contact"))?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "contact",
-            contact_id,
-            "create",
-            None,
-            Some(&contact),
-        )
-        .await?;
+        let contact =
+            insert_contact(&mut tx, ctx, id, &c, phone.as_deref(), email.as_deref()).await?;
         tx.commit().await?;
         Ok(contact)
     }
@@ -1075,6 +1046,73 @@ impl App {
             contact_ids,
         })
     }
+}
+
+/// A department of institution `institution_id` (name already checked), audited, inside
+/// `tx`. Shared by `add_department` and the import (SYS-3).
+pub(crate) async fn insert_department(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    institution_id: i64,
+    name: &str,
+) -> Result<DepartmentRecord> {
+    let dept_id = store::insert_department(tx, institution_id, name, now_ms()).await?;
+    let dept = DepartmentRecord {
+        id: dept_id,
+        institution_id,
+        name: name.into(),
+    };
+    audit::record(tx, ctx, "department", dept_id, "create", None, Some(&dept)).await?;
+    Ok(dept)
+}
+
+/// Checks a contact's own fields (CUS-1); returns its phone and email, blank ones as `None`.
+pub(crate) fn contact_fields(
+    fields: &mut Fields,
+    c: &ContactInput,
+) -> (Option<String>, Option<String>) {
+    check_text(fields, "name", &c.name, 1, 50);
+    fields.check("role", c.role.parse::<ContactRole>().map(drop));
+    check_text(fields, "title", &c.title, 0, 50);
+    let phone = blank_to_none(Some(c.phone.clone()));
+    let email = blank_to_none(Some(c.email.clone()));
+    check_contact(fields, email.as_deref(), phone.as_deref());
+    (phone, email)
+}
+
+/// Inserts a checked contact of institution `institution_id`, audited, inside `tx`. Shared by
+/// `add_contact` and the import (SYS-3).
+pub(crate) async fn insert_contact(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    institution_id: i64,
+    c: &ContactInput,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<ContactRecord> {
+    let new = store::NewContact {
+        department_id: c.department_id,
+        name: c.name.trim(),
+        role: &c.role,
+        title: c.title.trim(),
+        phone: phone.unwrap_or(""),
+        email: email.unwrap_or(""),
+    };
+    let id = store::insert_contact(tx, institution_id, &new, now_ms()).await?;
+    // What was just written, without reading the institution's whole contact list back (an
+    // import adds thousands).
+    let contact = ContactRecord {
+        id,
+        institution_id,
+        department_id: new.department_id,
+        name: new.name.to_owned(),
+        role: new.role.to_owned(),
+        title: new.title.to_owned(),
+        phone: new.phone.to_owned(),
+        email: new.email.to_owned(),
+    };
+    audit::record(tx, ctx, "contact", id, "create", None, Some(&contact)).await?;
+    Ok(contact)
 }
 
 fn check_visit_notes(fields: &mut Fields, v: &VisitInput) {

@@ -7,17 +7,28 @@ use crate::{App, Ctx};
 
 /// How often the periodic jobs run.
 const DAILY: Duration = Duration::from_secs(24 * 60 * 60);
+/// Reminders are checked hourly: a due date passes at midnight, and nobody should learn of it
+/// a day late.
+const HOURLY: Duration = Duration::from_secs(60 * 60);
 
 impl App {
-    /// Runs forever: CUS-3 re-evaluation of rule-graded customers once a day (first run one
-    /// interval after start, so start-up stays fast). Failures are logged and retried next time.
+    /// Runs forever: SYS-2 reminders hourly (the first right after start) and CUS-3
+    /// re-evaluation of rule-graded customers daily (the first a day after start, so start-up
+    /// stays fast). Failures are logged and retried next time.
     pub async fn run_jobs(self) {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + DAILY, DAILY);
+        let start = tokio::time::Instant::now();
+        let mut daily = tokio::time::interval_at(start + DAILY, DAILY);
+        let mut hourly = tokio::time::interval_at(start, HOURLY);
         loop {
-            tick.tick().await;
-            match self.reevaluate_grades(&Ctx::system("job-regrade")).await {
-                Ok(changed) => tracing::info!(changed, "customer grades re-evaluated"),
-                Err(e) => tracing::error!(error = %e, "customer re-evaluation failed"),
+            tokio::select! {
+                _ = hourly.tick() => match self.send_reminders().await {
+                    Ok(added) => tracing::info!(added, "reminders sent"),
+                    Err(e) => tracing::error!(error = %e, "reminders failed"),
+                },
+                _ = daily.tick() => match self.reevaluate_grades(&Ctx::system("job-regrade")).await {
+                    Ok(changed) => tracing::info!(changed, "customer grades re-evaluated"),
+                    Err(e) => tracing::error!(error = %e, "customer re-evaluation failed"),
+                },
             }
         }
     }

@@ -4,11 +4,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bench;
 pub mod calendar;
+pub mod customer_reports;
 pub mod customers;
 pub mod demo;
+pub mod development_plans;
 mod error;
+pub mod imports;
 mod jobs;
+pub mod notifications;
 pub mod org;
 pub mod pipeline;
 pub mod policy;

@@ -10,7 +10,9 @@ use medcrm_store::pipeline::{self as store, NewOpportunity, StagePosition};
 pub use medcrm_store::pipeline::{OpportunityRecord, StageStay};
 use medcrm_store::{Page, Tx, settings, users};
 
-use crate::customers::{check_text, numbers, parse_date, today, visible_institution};
+use crate::customers::{
+    check_text, display_names, numbers, parse_date, today, visible_institution,
+};
 use crate::error::Fields;
 use crate::org::{blank_to_none, region_tree};
 use crate::policy::{self, Action, Visible};
@@ -179,18 +181,6 @@ async fn scoped_filter(tx: &mut Tx, ctx: &Ctx, q: &OpportunityQuery) -> Result<s
     Ok(filter)
 }
 
-/// Display names of `ids`.
-async fn names(tx: &mut Tx, ids: Vec<i64>) -> Result<BTreeMap<i64, String>> {
-    let mut out = BTreeMap::new();
-    for id in ids {
-        if let std::collections::btree_map::Entry::Vacant(slot) = out.entry(id) {
-            let user = users::get(tx, id).await?;
-            slot.insert(user.map(|u| u.display_name).unwrap_or_default());
-        }
-    }
-    Ok(out)
-}
-
 impl App {
     /// Opportunities in scope, keyset-paged.
     pub async fn opportunities(
@@ -235,7 +225,7 @@ impl App {
             .unwrap_or_default();
         let mut ids: Vec<i64> = history.iter().map(|h| h.owner_id).collect();
         ids.push(record.owner_id);
-        let people = names(&mut tx, ids).await?;
+        let people = display_names(&mut tx, ids).await?;
         Ok(OpportunityDetail {
             record,
             history,

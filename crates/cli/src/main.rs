@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use medcrm_app::App;
 use medcrm_app::audit::Verification;
 
+mod imports;
+
 #[derive(Parser)]
 #[command(
     name = "medcrm",
@@ -61,6 +63,36 @@ enum Command {
     },
     /// Write a consistent snapshot of the SQLite database to FILE (safe while serving).
     Backup { file: PathBuf },
+    /// Import institutions, or departments and contacts, from .xlsx or .csv (SYS-3): all rows
+    /// or none; bad rows are listed with their row numbers.
+    Import {
+        #[command(subcommand)]
+        command: imports::ImportCommand,
+    },
+    /// Export institutions, or departments and contacts, to .xlsx or .csv (SYS-3).
+    Export {
+        #[command(subcommand)]
+        command: imports::ExportCommand,
+    },
+    /// Reproducible load tests; run them on an empty database, they fill it with generated data.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Generate a customer book (3 contacts and 10 visits per institution; kept for later
+    /// runs) and time list, name search, pinyin search and overdue list from 10 clients.
+    Customers {
+        /// Institutions to generate (1 to 1,000,000).
+        #[arg(long, default_value_t = 100_000)]
+        institutions: u64,
+        /// Requests per client and scenario.
+        #[arg(long, default_value_t = 100)]
+        iterations: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -164,6 +196,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("audit log broken at entry {entry_id}: {reason}")
             }
         },
+        Command::Import { command } => imports::import(&app, command).await?,
+        Command::Export { command } => imports::export(&app, command).await?,
         Command::Backup { file } => {
             if app.backup(file).await? {
                 println!("Backup written to {}", file.display());
@@ -173,7 +207,58 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Bench {
+            command:
+                BenchCommand::Customers {
+                    institutions,
+                    iterations,
+                },
+        } => {
+            let options = medcrm_app::bench::BenchOptions {
+                institutions: *institutions,
+                iterations: *iterations,
+            };
+            let report = app.bench_customers(options).await?;
+            print_bench(app.backend(), &report);
+        }
     }
     app.close().await;
     Ok(())
+}
+
+/// The report as a Markdown table, ready for docs/benchmarks.md.
+fn print_bench(backend: medcrm_app::Backend, r: &medcrm_app::bench::BenchReport) {
+    let ms = |d: std::time::Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
+    println!(
+        "{backend:?}: bench book of {} institutions (3 contacts and 10 visits each) \
+         and the demo company; database {} MB",
+        r.institutions,
+        r.database_bytes / 1_000_000
+    );
+    match r.generation {
+        Some(took) => println!(
+            "generated {} institutions in {:.1} s",
+            r.generated,
+            took.as_secs_f64()
+        ),
+        None => println!("data already generated; reused"),
+    }
+    println!(
+        "{} clients × {} requests per scenario (after one concurrent warm-up round); latency in ms\n",
+        r.clients, r.iterations
+    );
+    println!("| scenario | user | rows | p50 | p95 | p99 | max |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for s in &r.results {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            s.scenario,
+            s.username,
+            s.rows,
+            ms(s.p50),
+            ms(s.p95),
+            ms(s.p99),
+            ms(s.max)
+        );
+    }
 }

@@ -288,6 +288,18 @@ pub struct Facts {
     pub decision_maker_with_phone: bool,
 }
 
+/// How many facts CUS-7 counts (the fields of [`Facts`]).
+pub const FACT_COUNT: i64 = 10;
+
+/// CUS-7 over a rep's whole book: `known` facts summed over `institutions` → average 0–100.
+pub fn book_completeness(known: i64, institutions: i64) -> u8 {
+    if institutions <= 0 {
+        return 0;
+    }
+    let score = (known.clamp(0, FACT_COUNT * institutions) * 100) / (FACT_COUNT * institutions);
+    u8::try_from(score).unwrap_or(100)
+}
+
 /// CUS-7: the share of `Facts` that are known (0–100) and the keys of those missing.
 pub fn completeness(f: &Facts) -> (u8, Vec<&'static str>) {
     let items = [
@@ -394,6 +406,14 @@ mod tests {
         assert_eq!(score, 30);
         assert!(missing.contains(&"equipment_contact"));
         assert!(!missing.contains(&"phone"));
+    }
+
+    #[test]
+    fn cus_7_a_books_completeness_is_the_average_over_its_customers() {
+        assert_eq!(book_completeness(0, 0), 0);
+        // Two customers: one complete (10 facts), one with 3 → 65 %.
+        assert_eq!(book_completeness(13, 2), 65);
+        assert_eq!(book_completeness(99, 2), 100, "never above 100");
     }
 
     #[test]

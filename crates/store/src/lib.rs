@@ -3,8 +3,12 @@
 //! backend so each runs on its own typed driver.
 
 pub mod audit;
+pub mod bench;
 pub mod calendar;
+pub mod customer_reports;
 pub mod customers;
+pub mod development_plans;
+pub mod notifications;
 pub mod pipeline;
 pub mod regions;
 pub mod sessions;

@@ -3,6 +3,9 @@
 //! token from the `medcrm_csrf` cookie in a `_csrf` form field or an `X-CSRF-Token` header.
 //! Another site can make the browser send the cookie but cannot read it to copy it.
 //! Bearer-token API calls are exempt: browsers never attach those by themselves.
+//! A file upload (`multipart/form-data`) carries `_csrf` as the form's first field; only the
+//! start of the body is read to find it, so an upload is neither held in memory nor limited
+//! here.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -62,11 +65,15 @@ async fn presented_token(req: Request) -> (Option<String>, Request) {
         let h = h.to_owned();
         return (Some(h), req);
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        return multipart_token(req).await;
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return (None, req);
     }
@@ -78,6 +85,49 @@ async fn presented_token(req: Request) -> (Option<String>, Request) {
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.into_owned());
     (token, Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// How much of a multipart body is read to find `_csrf`: the field comes first and takes a
+/// few hundred bytes.
+const MULTIPART_PREFIX_BYTES: usize = 16 * 1024;
+
+/// The `_csrf` field of a multipart form, when it is the form's first field. The start of
+/// the body is read and then put back in front of the rest, which streams on untouched.
+async fn multipart_token(req: Request) -> (Option<String>, Request) {
+    use futures_util::StreamExt;
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut prefix = Vec::new();
+    while prefix.len() < MULTIPART_PREFIX_BYTES {
+        match stream.next().await {
+            Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
+            Some(Err(_)) => return (None, Request::from_parts(parts, Body::empty())),
+            None => break,
+        }
+    }
+    let prefix = axum::body::Bytes::from(prefix);
+    let token = first_field_token(&parts.headers, prefix.clone()).await;
+    let head = futures_util::stream::once(async move { Ok::<_, axum::Error>(prefix) });
+    let body = Body::from_stream(head.chain(stream));
+    (token, Request::from_parts(parts, body))
+}
+
+async fn first_field_token(
+    headers: &axum::http::HeaderMap,
+    prefix: axum::body::Bytes,
+) -> Option<String> {
+    use axum::extract::{FromRequest, Multipart};
+    let content_type = headers.get(header::CONTENT_TYPE)?.clone();
+    let req = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(prefix))
+        .ok()?;
+    let mut form = Multipart::from_request(req, &()).await.ok()?;
+    let field = form.next_field().await.ok()??;
+    if field.name() != Some(CSRF_FIELD) {
+        return None;
+    }
+    field.text().await.ok()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -25,9 +25,15 @@ use crate::api;
         api::customers::reassign, api::customers::classify, api::customers::add_department,
         api::customers::add_contact, api::customers::add_visit, api::customers::log_visit,
         api::customers::link_partner, api::customers::rules, api::customers::set_rules,
-        api::customers::reevaluate,
+        api::customers::reevaluate, api::customers::completeness,
         api::pipeline::list, api::pipeline::get, api::pipeline::create, api::pipeline::move_stage,
         api::pipeline::funnel,
+        api::notifications::list, api::notifications::read, api::notifications::read_all,
+        api::development_plans::list, api::development_plans::get, api::development_plans::create,
+        api::development_plans::report, api::development_plans::review,
+        api::imports::import_institutions, api::imports::import_contacts,
+        api::imports::export_institutions_csv, api::imports::export_institutions_xlsx,
+        api::imports::export_contacts_csv, api::imports::export_contacts_xlsx,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]
@@ -71,12 +77,17 @@ impl Modify for BodyErrors {
                 .filter(|op| op.request_body.is_some())
             {
                 let responses = &mut op.responses.responses;
-                responses.insert("400".into(), error("The body is not valid JSON").into());
-                responses.insert("413".into(), error("The body is larger than 1 MiB").into());
-                responses.insert(
-                    "415".into(),
-                    error("The body is not application/json").into(),
-                );
+                // An operation that documents one of these itself (the 20 MiB file uploads'
+                // 413) keeps its own.
+                for (status, text) in [
+                    ("400", "The body is not valid JSON"),
+                    ("413", "The body is larger than 1 MiB"),
+                    ("415", "The body is not application/json"),
+                ] {
+                    responses
+                        .entry(status.into())
+                        .or_insert_with(|| error(text).into());
+                }
             }
         }
     }

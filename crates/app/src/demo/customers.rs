@@ -236,7 +236,7 @@ pub(super) async fn load(
     app: &App,
     regions: &BTreeMap<&str, i64>,
     users: &BTreeMap<&str, i64>,
-) -> Result<()> {
+) -> Result<Vec<i64>> {
     let ctx = demo_ctx();
     let missing = || Error::Internal("demo data refers to a missing region or user".into());
     let mut ids = Vec::new();
@@ -320,5 +320,6 @@ pub(super) async fn load(
     }
     app.link_partner(&ctx, ids[5], ids[0]).await?;
     app.link_partner(&ctx, ids[5], ids[2]).await?;
-    super::pipeline::load(app, &ctx, &ids).await
+    super::pipeline::load(app, &ctx, &ids).await?;
+    Ok(ids)
 }

@@ -8,6 +8,7 @@ use crate::org::{NewRegionInput, NewUserInput, insert_region, insert_user};
 use crate::{App, Ctx, Result};
 
 mod customers;
+mod development_plans;
 mod pipeline;
 
 /// The password of every demo login.
@@ -97,7 +98,8 @@ impl App {
         }
         tx.commit().await?;
         // Each module's demo data goes through its own use cases, so it obeys every rule.
-        customers::load(self, &ids, &users_by_name).await?;
+        let institutions = customers::load(self, &ids, &users_by_name).await?;
+        development_plans::load(self, &ids, &users_by_name, &institutions).await?;
         Ok(true)
     }
 }

@@ -536,3 +536,60 @@ async fn sys_1_customer_writes_are_audited() {
     assert_eq!(entry["action"], "create");
     assert_eq!(entry["actor_name"], "rep.east");
 }
+
+#[tokio::test]
+async fn cus_7_completeness_per_rep_follows_the_scope_and_the_facts() {
+    let t = spawn_app().await;
+    let director = t.login("director").await;
+    let all = t
+        .get("/api/v1/reports/customer-completeness", &director)
+        .await;
+    assert_eq!(all.status, StatusCode::OK);
+    let owners: Vec<&str> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["owner_name"].as_str().unwrap())
+        .collect();
+    assert!(owners.contains(&"华北销售 刘洋") && owners.contains(&"华东销售 张伟"));
+    let rep = t.login("rep.east").await;
+    let mine = t.get("/api/v1/reports/customer-completeness", &rep).await;
+    let rows = mine.body.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "a rep sees their own book only");
+    let missing = |body: &Value| -> i64 {
+        body[0]["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["missing"].as_i64().unwrap())
+            .sum()
+    };
+    let institutions = rows[0]["institutions"].as_i64().unwrap();
+    let gaps_before = missing(&mine.body);
+    // The score is the share of known facts: 10 per customer.
+    let known = 10 * institutions - gaps_before;
+    assert_eq!(
+        rows[0]["score"].as_i64().unwrap(),
+        known * 100 / (10 * institutions)
+    );
+    // The demo community centre has no procurement plan yet; recording one closes one gap.
+    let id = institution_id(&t, "徐汇区枫林街道社区卫生服务中心").await;
+    let r = t
+        .patch(
+            &format!("/api/v1/institutions/{id}"),
+            &rep,
+            json!({"procurement_plan": "2027 年采购便携超声 2 台"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let after = t.get("/api/v1/reports/customer-completeness", &rep).await;
+    assert_eq!(missing(&after.body), gaps_before - 1);
+    let wh = t.login("warehouse").await;
+    assert_eq!(
+        t.get("/api/v1/reports/customer-completeness", &wh)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -82,7 +82,11 @@ async fn cus_5_rep_logs_a_visit_and_the_future_is_refused() {
     b.sign_in("rep.east").await;
     let list = b.get("/customers").await;
     let id = link_to(&list.body, "上海交通大学医学院附属瑞金医院").unwrap();
-    b.get(&format!("/customers/{id}")).await;
+    let page = b.get(&format!("/customers/{id}")).await;
+    assert!(
+        page.body.contains("检验科化学发光试剂"),
+        "the customer's deals are listed"
+    );
     let future = b
         .post(
             &format!("/customers/{id}/visits"),

@@ -701,3 +701,50 @@ pub async fn reevaluate(
     let changed = s.app.reevaluate_grades(&ctx).await?;
     Ok(Json(Reevaluated { changed }))
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RepCompleteness {
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub institutions: i64,
+    /// Average information completeness of the rep's customers, 0–100 (CUS-7).
+    pub score: u8,
+    /// How many customers lack each fact, most missing first.
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Gap {
+    /// credit_code, level, address, beds, phone, needs, procurement_plan, departments,
+    /// equipment_contact, decision_maker.
+    pub fact: String,
+    pub missing: i64,
+}
+
+/// CUS-7: information completeness per rep within the caller's scope, weakest first.
+#[utoipa::path(get, path = "/api/v1/reports/customer-completeness", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = Vec<RepCompleteness>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn completeness(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+) -> Result<Json<Vec<RepCompleteness>>, ApiError> {
+    let rows = s.app.completeness_by_rep(&ctx).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| RepCompleteness {
+                owner_id: r.owner_id,
+                owner_name: r.owner_name,
+                institutions: r.institutions,
+                score: r.score,
+                gaps: r
+                    .gaps
+                    .into_iter()
+                    .map(|(fact, missing)| Gap {
+                        fact: fact.to_owned(),
+                        missing,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}

@@ -5,7 +5,10 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod customers;
+pub mod development_plans;
 pub mod health;
+pub mod imports;
+pub mod notifications;
 pub mod org;
 pub mod pipeline;
 
@@ -87,6 +90,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/visits/{id}/log", post(customers::log_visit))
         .route(
+            "/api/v1/reports/customer-completeness",
+            get(customers::completeness),
+        )
+        .route(
             "/api/v1/opportunities",
             get(pipeline::list).post(pipeline::create),
         )
@@ -96,6 +103,28 @@ pub fn routes() -> Router<AppState> {
             post(pipeline::move_stage),
         )
         .route("/api/v1/pipeline/funnel", get(pipeline::funnel))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route(
+            "/api/v1/notifications/read-all",
+            post(notifications::read_all),
+        )
+        .route("/api/v1/notifications/{id}/read", post(notifications::read))
+        .route(
+            "/api/v1/development-plans",
+            get(development_plans::list).post(development_plans::create),
+        )
+        .route(
+            "/api/v1/development-plans/{id}",
+            get(development_plans::get),
+        )
+        .route(
+            "/api/v1/development-plans/{id}/reports",
+            post(development_plans::report),
+        )
+        .route(
+            "/api/v1/development-plans/{id}/reviews",
+            post(development_plans::review),
+        )
         .route(
             "/api/v1/customer-rules",
             get(customers::rules).put(customers::set_rules),
@@ -103,6 +132,35 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/customer-rules/reevaluate",
             post(customers::reevaluate),
+        )
+        // SYS-3: uploads up to 20 MiB on these two routes only; everything else keeps 1 MiB.
+        .route(
+            "/api/v1/imports/institutions",
+            post(imports::import_institutions).layer(axum::extract::DefaultBodyLimit::max(
+                imports::MAX_IMPORT_BODY_BYTES,
+            )),
+        )
+        .route(
+            "/api/v1/imports/contacts",
+            post(imports::import_contacts).layer(axum::extract::DefaultBodyLimit::max(
+                imports::MAX_IMPORT_BODY_BYTES,
+            )),
+        )
+        .route(
+            "/api/v1/exports/institutions.csv",
+            get(imports::export_institutions_csv),
+        )
+        .route(
+            "/api/v1/exports/institutions.xlsx",
+            get(imports::export_institutions_xlsx),
+        )
+        .route(
+            "/api/v1/exports/contacts.csv",
+            get(imports::export_contacts_csv),
+        )
+        .route(
+            "/api/v1/exports/contacts.xlsx",
+            get(imports::export_contacts_xlsx),
         )
 }
 

@@ -12,7 +12,8 @@ use medcrm_app::customers::{
     InstitutionView, VisitInput, today,
 };
 use medcrm_app::domain::customers::{Category, ContactRole, Grade, HospitalLevel, InstitutionKind};
-use medcrm_app::org::UserQuery;
+use medcrm_app::domain::pipeline::format_yuan;
+use medcrm_app::pipeline::OpportunityQuery;
 use medcrm_app::policy::{self, Action};
 use serde::Deserialize;
 
@@ -556,6 +557,9 @@ struct ShowPage {
     owners: Vec<HistoryRow>,
     grades_history: Vec<HistoryRow>,
     partners: Vec<(i64, String)>,
+    /// `(id, title, stage label key, amount)` of the customer's opportunities, when the
+    /// caller works the pipeline.
+    opportunities: Option<Vec<(i64, String, String, String)>>,
     roles: Options,
     categories: Options,
     grades: Vec<&'static str>,
@@ -566,24 +570,6 @@ struct ShowPage {
     can_assign: bool,
     saved: bool,
     errors: FieldErrors,
-}
-
-/// Sales people the caller may hand a customer to (their scope of users).
-async fn sellers(s: &AppState, ctx: &Ctx) -> Result<Vec<(i64, String)>, UiError> {
-    let mut out = Vec::new();
-    for role in ["sales_rep", "sales_manager", "sales_director"] {
-        let q = UserQuery {
-            role: Some(role.into()),
-            limit: Some(200),
-            ..Default::default()
-        };
-        for u in s.app.users(ctx, &q).await?.items {
-            if !out.iter().any(|(id, _)| *id == u.user.id) {
-                out.push((u.user.id, u.user.display_name));
-            }
-        }
-    }
-    Ok(out)
 }
 
 async fn show_page(
@@ -724,12 +710,13 @@ async fn show_page(
             })
             .collect(),
         partners: d.partners.clone(),
+        opportunities: opportunities_of(s, ctx, id).await?,
         roles: contact_roles(),
         categories: categories(),
         grades: grades(),
         regions: region_names,
         sellers: if can_assign {
-            sellers(s, ctx).await?
+            crate::ui::sales_team(s, ctx).await?
         } else {
             Vec::new()
         },
@@ -741,6 +728,32 @@ async fn show_page(
         r,
     };
     render(status, &page)
+}
+
+/// The customer's deals, for those who may read the pipeline.
+async fn opportunities_of(
+    s: &AppState,
+    ctx: &Ctx,
+    institution_id: i64,
+) -> Result<Option<Vec<(i64, String, String, String)>>, UiError> {
+    if policy::scope(&ctx.actor, Action::ReadPipeline).is_none() {
+        return Ok(None);
+    }
+    let q = OpportunityQuery {
+        institution_id: Some(institution_id),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let page = s.app.opportunities(ctx, &q).await?;
+    Ok(Some(
+        page.items
+            .into_iter()
+            .map(|o| {
+                let stage = format!("opp.stage.{}", o.stage);
+                (o.id, o.title, stage, format_yuan(o.amount_fen))
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -937,4 +950,52 @@ pub async fn overdue_for_home(
             .map(|v| (v.record.id, v.record.name, v.record.next_visit_due))
             .collect(),
     ))
+}
+
+/// One row of the completeness page.
+struct BookRow {
+    owner: String,
+    institutions: i64,
+    score: u8,
+    /// `(label key, missing count)` of the three biggest gaps.
+    gaps: Vec<(String, i64)>,
+}
+
+#[derive(Template)]
+#[template(path = "customers/completeness.html")]
+struct CompletenessPage {
+    t: Lang,
+    shell: Shell,
+    rows: Vec<BookRow>,
+}
+
+/// CUS-7 per rep: whose customer records need work, and what is missing most.
+pub async fn completeness(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+) -> Result<Response, UiError> {
+    let rows = s
+        .app
+        .completeness_by_rep(&ctx)
+        .await?
+        .into_iter()
+        .map(|r| BookRow {
+            owner: r.owner_name,
+            institutions: r.institutions,
+            score: r.score,
+            gaps: r
+                .gaps
+                .into_iter()
+                .take(3)
+                .map(|(k, n)| (format!("cus.missing.{k}"), n))
+                .collect(),
+        })
+        .collect();
+    let page = CompletenessPage {
+        t: p.t,
+        shell: p.shell(&ctx),
+        rows,
+    };
+    render(StatusCode::OK, &page)
 }

@@ -4,9 +4,12 @@
 mod admin;
 mod audit;
 pub(crate) mod customers;
+mod development_plans;
 mod home;
+mod imports;
 mod login;
 mod me;
+mod notifications;
 mod pipeline;
 
 use std::collections::BTreeMap;
@@ -54,9 +57,24 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/calendar/days/{day}/clear", post(admin::clear_day))
         .route("/admin/calendar/hours", post(admin::set_hours))
         .route("/audit", get(audit::page))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/read-all", post(notifications::read_all))
+        .route("/notifications/badge", get(notifications::badge))
         .route("/customers", get(customers::list).post(customers::create))
         .route("/customers/overdue", get(customers::list))
+        .route("/customers/completeness", get(customers::completeness))
         .route("/customers/new", get(customers::new_form))
+        // SYS-3: the upload takes files up to 20 MiB; every other form keeps the 1 MiB limit.
+        .route(
+            "/customers/import",
+            get(imports::form)
+                .post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    imports::MAX_UPLOAD_BODY_BYTES,
+                )),
+        )
+        .route("/customers/import/template", get(imports::template))
+        .route("/customers/export", get(imports::export))
         .route(
             "/customers/{id}",
             get(customers::show).post(customers::update),
@@ -74,6 +92,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/customers/{id}/classification", post(customers::classify))
         .route("/customers/{id}/reassign", post(customers::reassign))
+        .route(
+            "/plans",
+            get(development_plans::list).post(development_plans::create),
+        )
+        .route("/plans/new", get(development_plans::new_form))
+        .route("/plans/{id}", get(development_plans::show))
+        .route("/plans/{id}/reports", post(development_plans::report))
+        .route("/plans/{id}/reviews", post(development_plans::review))
         .route("/pipeline", get(pipeline::board).post(pipeline::create))
         .route("/pipeline/list", get(pipeline::list))
         .route("/pipeline/new", get(pipeline::new_form))
@@ -169,6 +195,7 @@ impl PageCtx {
             may(Action::ManageCustomers),
         ));
         nav.push(("/pipeline", "nav.pipeline", may(Action::ReadPipeline)));
+        nav.push(("/plans", "nav.plans", may(Action::ManageCustomers)));
         nav.push(("/admin/users", "nav.users", may(Action::ManageUsers)));
         nav.push(("/admin/regions", "nav.regions", may(Action::ManageRegions)));
         nav.push(("/admin/calendar", "nav.calendar", may(Action::ReadCalendar)));
@@ -317,6 +344,25 @@ where
             again(status, errors).await
         }
     }
+}
+
+/// The sales people within the caller's scope of users, `(id, name)`: who may own a customer
+/// or a pipeline stage.
+pub async fn sales_team(s: &AppState, ctx: &Ctx) -> Result<Vec<(i64, String)>, UiError> {
+    let mut out: Vec<(i64, String)> = Vec::new();
+    for role in [Role::SalesRep, Role::SalesManager, Role::SalesDirector] {
+        let q = medcrm_app::org::UserQuery {
+            role: Some(role.code().into()),
+            limit: Some(medcrm_app::MAX_PAGE_SIZE),
+            ..Default::default()
+        };
+        for u in s.app.users(ctx, &q).await?.items {
+            if !out.iter().any(|(id, _)| *id == u.user.id) {
+                out.push((u.user.id, u.user.display_name));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A local path to return to after a form, never another site.

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use medcrm_app::Ctx;
 use medcrm_app::customers::{InstitutionQuery, today};
 use medcrm_app::domain::pipeline::{Stage, format_yuan};
-use medcrm_app::org::UserQuery;
 use medcrm_app::pipeline::{
     MoveInput, OpportunityInput, OpportunityQuery, OpportunityRecord, PRODUCT_LINES,
 };
@@ -253,24 +252,6 @@ struct ShowPage {
     errors: FieldErrors,
 }
 
-/// People who can own a stage: the sales team in the caller's scope.
-async fn team(s: &AppState, ctx: &Ctx) -> Result<Vec<(i64, String)>, UiError> {
-    let mut out: Vec<(i64, String)> = Vec::new();
-    for role in ["sales_rep", "sales_manager", "sales_director"] {
-        let q = UserQuery {
-            role: Some(role.into()),
-            limit: Some(200),
-            ..Default::default()
-        };
-        for u in s.app.users(ctx, &q).await?.items {
-            if !out.iter().any(|(id, _)| *id == u.user.id) {
-                out.push((u.user.id, u.user.display_name));
-            }
-        }
-    }
-    Ok(out)
-}
-
 async fn show_page(
     s: &AppState,
     ctx: &Ctx,
@@ -300,7 +281,7 @@ async fn show_page(
             })
             .collect(),
         next: stages(&d.next),
-        people: team(s, ctx).await?,
+        people: crate::ui::sales_team(s, ctx).await?,
         can_manage: policy::scope(&ctx.actor, Action::ManagePipeline).is_some(),
         errors,
         o: d.record,
@@ -556,7 +537,7 @@ pub async fn funnel(
             .collect(),
         rows,
         bottleneck: report.bottleneck.map(|s| format!("opp.stage.{}", s.code())),
-        people: team(&s, &ctx).await?,
+        people: crate::ui::sales_team(&s, &ctx).await?,
         lines: lines(),
         owner_id,
         product_line: q.product_line.unwrap_or_default(),
