@@ -143,7 +143,11 @@ impl Default for GradeRule {
 
 impl GradeRule {
     pub fn validate(&self) -> Result<(), &'static str> {
-        if self.scale_weight + self.demand_weight + self.willingness_weight != 100 {
+        // Summed wide: weights come from users, and three large ones must not overflow.
+        let total = u64::from(self.scale_weight)
+            + u64::from(self.demand_weight)
+            + u64::from(self.willingness_weight);
+        if total != 100 {
             return Err("the three weights must add up to 100");
         }
         if !(100..=500).contains(&self.b_from) || !(self.b_from..=500).contains(&self.a_from) {
@@ -381,6 +385,16 @@ mod tests {
             }
             .validate()
             .is_err()
+        );
+        assert!(
+            GradeRule {
+                scale_weight: u32::MAX,
+                demand_weight: u32::MAX,
+                ..GradeRule::default()
+            }
+            .validate()
+            .is_err(),
+            "huge weights are refused, not overflowed"
         );
         assert!(
             GradeRule {

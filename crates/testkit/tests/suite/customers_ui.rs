@@ -170,3 +170,59 @@ async fn cus_3_manager_overrides_a_grade_from_the_page() {
     assert!(page.body.contains("新院区开业，采购量大"));
     assert!(page.body.contains("人工调整"));
 }
+
+#[tokio::test]
+async fn cus_3_director_changes_the_grading_rule_on_its_page() {
+    let t = spawn_app().await;
+    let mut rep = t.browser();
+    rep.sign_in("rep.east").await;
+    assert_eq!(
+        rep.get("/customers/rules").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut b = t.browser();
+    b.sign_in("director").await;
+    let page = b.get("/customers/rules").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("客户分级规则"));
+    let bad = b
+        .post(
+            "/customers/rules",
+            &[
+                ("scale_weight", "4294967295"),
+                ("demand_weight", "4294967295"),
+                ("willingness_weight", "20"),
+                ("a_from", "400"),
+                ("b_from", "280"),
+                ("a_months", "1"),
+                ("b_months", "2"),
+                ("c_months", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("100"));
+    // Everything A needs a perfect 5.0: the demo's A customers drop to B.
+    let saved = b
+        .post(
+            "/customers/rules",
+            &[
+                ("scale_weight", "40"),
+                ("demand_weight", "40"),
+                ("willingness_weight", "20"),
+                ("a_from", "500"),
+                ("b_from", "280"),
+                ("a_months", "1"),
+                ("b_months", "2"),
+                ("c_months", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let location = saved.location.unwrap();
+    let regraded: u64 = location.rsplit('=').next().unwrap().parse().unwrap();
+    assert!(regraded > 0, "{location}");
+    let director = t.login("director").await;
+    let r = t.get("/api/v1/customer-rules", &director).await;
+    assert_eq!(r.body["a_from"], 500);
+}

@@ -11,7 +11,9 @@ use medcrm_app::customers::{
     ContactInput, InstitutionDetail, InstitutionInput, InstitutionQuery, InstitutionRecord,
     InstitutionView, VisitInput, today,
 };
-use medcrm_app::domain::customers::{Category, ContactRole, Grade, HospitalLevel, InstitutionKind};
+use medcrm_app::domain::customers::{
+    Category, ContactRole, Grade, GradeRule, HospitalLevel, InstitutionKind, VisitPolicy,
+};
 use medcrm_app::domain::pipeline::format_yuan;
 use medcrm_app::pipeline::OpportunityQuery;
 use medcrm_app::policy::{self, Action};
@@ -155,6 +157,7 @@ struct ListPage {
     next: Option<String>,
     errors: FieldErrors,
     can_create: bool,
+    can_configure: bool,
 }
 
 pub async fn list(
@@ -229,6 +232,7 @@ pub async fn list(
         next,
         errors,
         can_create: policy::scope(&ctx.actor, Action::ManageCustomers).is_some(),
+        can_configure: policy::scope(&ctx.actor, Action::ConfigureCustomers).is_some(),
     };
     render(status, &page)
 }
@@ -998,4 +1002,111 @@ pub async fn completeness(
         rows,
     };
     render(StatusCode::OK, &page)
+}
+
+// ---- the CUS-3 grading rule and CUS-4 visit frequencies ----
+
+#[derive(Template)]
+#[template(path = "customers/rules.html")]
+struct RulesPage {
+    t: Lang,
+    shell: Shell,
+    /// `(field, label key, value)` of the three weights, in percent.
+    weights: Vec<(&'static str, &'static str, u32)>,
+    a_from: u32,
+    b_from: u32,
+    /// Thresholds offered: `(score × 100, shown as 1.0 … 5.0)`.
+    thresholds: Vec<(u32, String)>,
+    /// `(field, grade, months)`.
+    months: Vec<(&'static str, &'static str, u8)>,
+    saved: Option<u64>,
+    errors: FieldErrors,
+}
+
+async fn rules_page(
+    s: &AppState,
+    ctx: &Ctx,
+    p: &PageCtx,
+    status: StatusCode,
+    saved: Option<u64>,
+    errors: FieldErrors,
+) -> Result<Response, UiError> {
+    policy::require(&ctx.actor, Action::ConfigureCustomers)?;
+    let (rule, visits) = s.app.customer_rules(ctx).await?;
+    let page = RulesPage {
+        t: p.t,
+        shell: p.shell(ctx),
+        weights: vec![
+            ("scale_weight", "cus.scale", rule.scale_weight),
+            ("demand_weight", "cus.demand", rule.demand_weight),
+            (
+                "willingness_weight",
+                "cus.willingness",
+                rule.willingness_weight,
+            ),
+        ],
+        a_from: rule.a_from,
+        b_from: rule.b_from,
+        thresholds: (10..=50)
+            .map(|n| (n * 10, format!("{}.{}", n / 10, n % 10)))
+            .collect(),
+        months: vec![
+            ("a_months", "A", visits.a_months),
+            ("b_months", "B", visits.b_months),
+            ("c_months", "C", visits.c_months),
+        ],
+        saved,
+        errors,
+    };
+    render(status, &page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct RulesQuery {
+    /// After a save: how many customers the re-evaluation re-graded.
+    regraded: Option<u64>,
+}
+
+pub async fn rules(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    ApiQuery(q): ApiQuery<RulesQuery>,
+) -> Result<Response, UiError> {
+    rules_page(&s, &ctx, &p, StatusCode::OK, q.regraded, FieldErrors::new()).await
+}
+
+/// Saves the rule and re-grades every rule-graded customer at once, so the lists agree with
+/// the rule the moment it changes.
+pub async fn save_rules(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    form: FormData,
+) -> Result<Response, UiError> {
+    // Out-of-range text becomes a value the domain check refuses, with its message.
+    let n = |k: &str| form.get(k).trim().parse::<u32>().unwrap_or(u32::MAX);
+    let m = |k: &str| form.get(k).trim().parse::<u8>().unwrap_or(0);
+    let rule = GradeRule {
+        scale_weight: n("scale_weight"),
+        demand_weight: n("demand_weight"),
+        willingness_weight: n("willingness_weight"),
+        a_from: n("a_from"),
+        b_from: n("b_from"),
+    };
+    let visits = VisitPolicy {
+        a_months: m("a_months"),
+        b_months: m("b_months"),
+        c_months: m("c_months"),
+    };
+    let result = match s.app.set_customer_rules(&ctx, rule, visits).await {
+        Ok(()) => s.app.reevaluate_grades(&ctx).await,
+        Err(e) => Err(e),
+    };
+    after_post(
+        result,
+        |changed| format!("/customers/rules?regraded={changed}"),
+        |status, errors| rules_page(&s, &ctx, &p, status, None, errors),
+    )
+    .await
 }

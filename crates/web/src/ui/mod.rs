@@ -63,6 +63,10 @@ pub fn routes() -> Router<AppState> {
         .route("/customers", get(customers::list).post(customers::create))
         .route("/customers/overdue", get(customers::list))
         .route("/customers/completeness", get(customers::completeness))
+        .route(
+            "/customers/rules",
+            get(customers::rules).post(customers::save_rules),
+        )
         .route("/customers/new", get(customers::new_form))
         // SYS-3: the upload takes files up to 20 MiB; every other form keeps the 1 MiB limit.
         .route(
