@@ -5,8 +5,8 @@ use medcrm_domain::customers::book_completeness;
 use medcrm_store::customer_reports as store;
 
 use crate::customers::display_names;
-use crate::org::region_tree;
-use crate::policy::{self, Action, Visible};
+use crate::org::visibility;
+use crate::policy::Action;
 use crate::{App, Ctx, Result};
 
 /// One rep's book.
@@ -23,14 +23,10 @@ pub struct RepCompleteness {
 
 impl App {
     pub async fn completeness_by_rep(&self, ctx: &Ctx) -> Result<Vec<RepCompleteness>> {
-        let scope = policy::require(&ctx.actor, Action::ReadCustomers)?;
         let mut tx = self.db.read().await?;
-        let tree = region_tree(&mut tx).await?;
-        let rows = match policy::visible(&ctx.actor, scope, &tree) {
-            Visible::All => store::facts_by_owner(&mut tx, None, None).await?,
-            Visible::Regions(ids) => store::facts_by_owner(&mut tx, Some(&ids), None).await?,
-            Visible::OnlyUser(id) => store::facts_by_owner(&mut tx, None, Some(id)).await?,
-        };
+        let (visible, _) = visibility(&mut tx, ctx, Action::ReadCustomers).await?;
+        let regions = visible.regions();
+        let rows = store::facts_by_owner(&mut tx, regions.as_deref(), visible.only_user()).await?;
         let names = display_names(&mut tx, rows.iter().map(|r| r.owner_id).collect()).await?;
         let mut out: Vec<RepCompleteness> = rows
             .into_iter()

@@ -18,7 +18,7 @@ pub use medcrm_store::customers::{
 use medcrm_store::{Page, Tx, regions, settings, users};
 
 use crate::error::Fields;
-use crate::org::{blank_to_none, check_contact, region_tree};
+use crate::org::{blank_to_none, check_contact, region_tree, visibility};
 use crate::policy::{self, Action, Visible};
 use crate::{App, Ctx, Error, Result, audit, now_ms};
 
@@ -333,9 +333,7 @@ pub(crate) async fn visible_institution(
     action: Action,
     id: i64,
 ) -> Result<(InstitutionRecord, RegionTree)> {
-    let scope = policy::require(&ctx.actor, action)?;
-    let tree = region_tree(tx).await?;
-    let visible = policy::visible(&ctx.actor, scope, &tree);
+    let (visible, tree) = visibility(tx, ctx, action).await?;
     let record = store::get(tx, id)
         .await?
         .filter(|r| policy::can_see(&visible, Some(r.owner_id), &[r.region_id]))
@@ -481,11 +479,28 @@ pub(crate) async fn insert_institution(
         },
     )
     .await?;
-    let created = store::get(tx, id)
+    audited(tx, ctx, id, "create", None).await
+}
+
+/// The institution as it now stands in this transaction.
+async fn written(tx: &mut Tx, id: i64) -> Result<InstitutionRecord> {
+    store::get(tx, id)
         .await?
-        .ok_or(Error::NotFound("institution"))?;
-    audit::record(tx, ctx, "institution", id, "create", None, Some(&created)).await?;
-    Ok(created)
+        .ok_or(Error::NotFound("institution"))
+}
+
+/// The institution as written, with the audit entry of `action` from `before` to it (SYS-1).
+async fn audited(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: i64,
+    action: &str,
+    before: Option<&InstitutionRecord>,
+) -> Result<InstitutionRecord> {
+    let after = written(tx, id).await?;
+    let before = before.map(|b| b as &dyn audit::ErasedJson);
+    audit::record(tx, ctx, "institution", id, action, before, Some(&after)).await?;
+    Ok(after)
 }
 
 /// The date the next visit is due under `grade`, from the last visit or from `since`.
@@ -529,7 +544,8 @@ impl App {
             fields.add("region_id", "unknown region");
         }
         fields.finish()?;
-        let mut filter = store::Filter {
+        let visible = policy::visible(&ctx.actor, scope, &tree);
+        let filter = store::Filter {
             query: blank_to_none(q.query.clone()),
             kind,
             grade,
@@ -537,13 +553,9 @@ impl App {
             region_ids: q.region_id.map(|r| tree.subtree([r]).into_iter().collect()),
             owner_id: q.owner_id,
             due_before: q.overdue.then(|| today().to_string()),
-            ..Default::default()
+            visible_regions: visible.regions(),
+            only_owner: visible.only_user(),
         };
-        match policy::visible(&ctx.actor, scope, &tree) {
-            Visible::All => {}
-            Visible::Regions(ids) => filter.visible_regions = Some(ids),
-            Visible::OnlyUser(id) => filter.only_owner = Some(id),
-        }
         let page = store::list(&mut tx, &filter, q.cursor.unwrap_or(0), limit).await?;
         Ok(Page {
             items: views(&mut tx, page.items).await?,
@@ -672,34 +684,21 @@ impl App {
         refuse_duplicate(&mut tx, &f, Some(id)).await?;
         let now = now_ms();
         store::update(&mut tx, id, &f, now).await?;
-        let mut after = store::get(&mut tx, id)
-            .await?
-            .ok_or(Error::NotFound("institution"))?;
-        if after.grade_source == "rule" && assessment(&after) != assessment(&before) {
+        let changed = Assessment::new(f.scale_score, f.demand_score, f.willingness_score).ok();
+        if before.grade_source == "rule" && changed != assessment(&before) {
+            let updated = written(&mut tx, id).await?;
             let (rule, visit_policy) = rules(&mut tx).await?;
             regrade(
                 &mut tx,
                 ctx,
-                &after,
+                &updated,
                 &rule,
                 &visit_policy,
                 "assessment_changed",
             )
             .await?;
-            after = store::get(&mut tx, id)
-                .await?
-                .ok_or(Error::NotFound("institution"))?;
         }
-        audit::record(
-            &mut tx,
-            ctx,
-            "institution",
-            id,
-            "update",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        let after = audited(&mut tx, ctx, id, "update", Some(&before)).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -736,19 +735,7 @@ impl App {
             },
         )
         .await?;
-        let after = store::get(&mut tx, id)
-            .await?
-            .ok_or(Error::NotFound("institution"))?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "institution",
-            id,
-            "reassign",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        let after = audited(&mut tx, ctx, id, "reassign", Some(&before)).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -818,19 +805,7 @@ impl App {
                 regrade(&mut tx, ctx, &back, &rule, &visit_policy, reason.trim()).await?;
             }
         }
-        let after = store::get(&mut tx, id)
-            .await?
-            .ok_or(Error::NotFound("institution"))?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "institution",
-            id,
-            "classify",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        let after = audited(&mut tx, ctx, id, "classify", Some(&before)).await?;
         tx.commit().await?;
         Ok(after)
     }

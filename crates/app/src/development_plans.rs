@@ -9,8 +9,8 @@ use medcrm_store::{Page, Tx};
 
 use crate::customers::{check_text, parse_date, today, visible_institution};
 use crate::error::Fields;
-use crate::org::region_tree;
-use crate::policy::{self, Action, Visible};
+use crate::org::{region_tree, visibility};
+use crate::policy::{self, Action};
 use crate::{App, Ctx, Error, Result, audit, now_ms};
 
 /// How customers are approached (the channels of policy 001).
@@ -39,9 +39,7 @@ pub struct PlanDetail {
 }
 
 async fn visible_plan(tx: &mut Tx, ctx: &Ctx, action: Action, id: i64) -> Result<PlanRecord> {
-    let scope = policy::require(&ctx.actor, action)?;
-    let tree = region_tree(tx).await?;
-    let visible = policy::visible(&ctx.actor, scope, &tree);
+    let (visible, _) = visibility(tx, ctx, action).await?;
     store::get(tx, id)
         .await?
         .filter(|p| policy::can_see(&visible, Some(p.owner_id), &[p.region_id]))
@@ -64,15 +62,12 @@ impl App {
         }
         let mut tx = self.db.read().await?;
         let tree = region_tree(&mut tx).await?;
-        let mut filter = store::Filter {
+        let visible = policy::visible(&ctx.actor, scope, &tree);
+        let filter = store::Filter {
             status: status.map(str::to_owned),
-            ..Default::default()
+            visible_regions: visible.regions(),
+            only_owner: visible.only_user(),
         };
-        match policy::visible(&ctx.actor, scope, &tree) {
-            Visible::All => {}
-            Visible::Regions(ids) => filter.visible_regions = Some(ids),
-            Visible::OnlyUser(id) => filter.only_owner = Some(id),
-        }
         Ok(store::list(&mut tx, &filter, cursor, limit).await?)
     }
 

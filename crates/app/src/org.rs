@@ -145,6 +145,17 @@ pub(crate) async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
     ))
 }
 
+/// What the caller may see for `action` (403 when nothing), and the region tree it came from.
+pub(crate) async fn visibility(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    action: Action,
+) -> Result<(Visible, RegionTree)> {
+    let scope = policy::require(&ctx.actor, action)?;
+    let tree = region_tree(tx).await?;
+    Ok((policy::visible(&ctx.actor, scope, &tree), tree))
+}
+
 /// Roles and regions for a page of users in two queries.
 async fn views(tx: &mut Tx, users: Vec<UserRecord>) -> Result<Vec<UserView>> {
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
@@ -182,17 +193,14 @@ impl App {
         let limit = crate::page_size(q.limit)?;
         let mut tx = self.db.read().await?;
         let tree = region_tree(&mut tx).await?;
-        let mut filter = users::Filter {
+        let visible = policy::visible(&ctx.actor, scope, &tree);
+        let filter = users::Filter {
             query: blank_to_none(q.query.clone()),
             role: blank_to_none(q.role.clone()),
             include_inactive: q.include_inactive,
-            ..Default::default()
+            visible_regions: visible.regions(),
+            only_user: visible.only_user(),
         };
-        match policy::visible(&ctx.actor, scope, &tree) {
-            Visible::All => {}
-            Visible::Regions(ids) => filter.visible_regions = Some(ids),
-            Visible::OnlyUser(id) => filter.only_user = Some(id),
-        }
         let page = users::list(&mut tx, &filter, q.cursor.unwrap_or(0), limit).await?;
         Ok(Page {
             items: views(&mut tx, page.items).await?,

@@ -14,8 +14,8 @@ use crate::customers::{
     check_text, display_names, numbers, parse_date, today, visible_institution,
 };
 use crate::error::Fields;
-use crate::org::{blank_to_none, region_tree};
-use crate::policy::{self, Action, Visible};
+use crate::org::{blank_to_none, region_tree, visibility};
+use crate::policy::{self, Action};
 use crate::{App, Ctx, Error, Result, audit, now_ms};
 
 /// Product lines until the product catalog names products (issue 4).
@@ -128,9 +128,7 @@ async fn visible_opportunity(
     action: Action,
     id: i64,
 ) -> Result<OpportunityRecord> {
-    let scope = policy::require(&ctx.actor, action)?;
-    let tree = region_tree(tx).await?;
-    let visible = policy::visible(&ctx.actor, scope, &tree);
+    let (visible, _) = visibility(tx, ctx, action).await?;
     store::get(tx, id)
         .await?
         .filter(|o| policy::can_see(&visible, Some(o.owner_id), &[o.region_id]))
@@ -173,11 +171,9 @@ async fn scoped_filter(tx: &mut Tx, ctx: &Ctx, q: &OpportunityQuery) -> Result<s
         filter.due_before = Some(today().to_string());
         filter.stages = Some(Stage::OPEN.iter().map(|s| s.code().to_owned()).collect());
     }
-    match policy::visible(&ctx.actor, scope, &tree) {
-        Visible::All => {}
-        Visible::Regions(ids) => filter.visible_regions = Some(ids),
-        Visible::OnlyUser(id) => filter.only_owner = Some(id),
-    }
+    let visible = policy::visible(&ctx.actor, scope, &tree);
+    filter.visible_regions = visible.regions();
+    filter.only_owner = visible.only_user();
     Ok(filter)
 }
 

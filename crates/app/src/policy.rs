@@ -102,6 +102,24 @@ pub fn visible(actor: &Actor, scope: Scope, tree: &RegionTree) -> Visible {
     }
 }
 
+impl Visible {
+    /// The regions a list is narrowed to under region scope; `None` otherwise.
+    pub fn regions(&self) -> Option<Vec<i64>> {
+        match self {
+            Visible::Regions(ids) => Some(ids.clone()),
+            Visible::All | Visible::OnlyUser(_) => None,
+        }
+    }
+
+    /// The one user a list is narrowed to under own scope; `None` otherwise.
+    pub fn only_user(&self) -> Option<i64> {
+        match self {
+            Visible::OnlyUser(id) => Some(*id),
+            Visible::All | Visible::Regions(_) => None,
+        }
+    }
+}
+
 /// Whether a record owned by `owner` in `regions` is within what the actor may see.
 pub fn can_see(visible: &Visible, owner: Option<i64>, regions: &[i64]) -> bool {
     match visible {
@@ -179,6 +197,7 @@ mod tests {
         let v = visible(&manager, Scope::Region, &tree());
         assert_eq!(v, Visible::Regions(vec![2, 4]));
         assert!(can_see(&v, None, &[4]));
+        assert_eq!((v.regions(), v.only_user()), (Some(vec![2, 4]), None));
         assert!(!can_see(&v, None, &[3]));
         let rep = actor(&[Role::SalesRep], &[2]);
         let own = visible(&rep, Scope::Own, &tree());
