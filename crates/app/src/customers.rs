@@ -483,7 +483,7 @@ pub(crate) async fn insert_institution(
 }
 
 /// The institution as it now stands in this transaction.
-async fn written(tx: &mut Tx, id: i64) -> Result<InstitutionRecord> {
+pub(crate) async fn institution_record(tx: &mut Tx, id: i64) -> Result<InstitutionRecord> {
     store::get(tx, id)
         .await?
         .ok_or(Error::NotFound("institution"))
@@ -497,7 +497,7 @@ async fn audited(
     action: &str,
     before: Option<&InstitutionRecord>,
 ) -> Result<InstitutionRecord> {
-    let after = written(tx, id).await?;
+    let after = institution_record(tx, id).await?;
     let before = before.map(|b| b as &dyn audit::ErasedJson);
     audit::record(tx, ctx, "institution", id, action, before, Some(&after)).await?;
     Ok(after)
@@ -686,7 +686,7 @@ impl App {
         store::update(&mut tx, id, &f, now).await?;
         let changed = Assessment::new(f.scale_score, f.demand_score, f.willingness_score).ok();
         if before.grade_source == "rule" && changed != assessment(&before) {
-            let updated = written(&mut tx, id).await?;
+            let updated = institution_record(&mut tx, id).await?;
             let (rule, visit_policy) = rules(&mut tx).await?;
             regrade(
                 &mut tx,

@@ -22,6 +22,13 @@ pub enum Error {
     /// Field → message for every invalid field.
     #[error("validation failed")]
     Invalid(BTreeMap<&'static str, String>),
+    /// A business rule refuses the action (PRD-2: not sellable …); `code` is stable.
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     #[error("too many failed attempts; try again in {retry_after_s} seconds")]
     RateLimited { retry_after_s: i64 },
     /// Anything the caller cannot fix; the detail goes to the log, never to the caller.
@@ -52,6 +59,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Conflict { .. } => "conflict",
             Error::Invalid(_) => "validation_failed",
+            Error::Refused { code, .. } => code,
             Error::RateLimited { .. } => "rate_limited",
             Error::Internal(_) => "internal_error",
         }

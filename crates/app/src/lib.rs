@@ -17,6 +17,8 @@ pub mod notifications;
 pub mod org;
 pub mod pipeline;
 pub mod policy;
+pub mod pricing;
+pub mod products;
 
 use std::path::Path;
 

@@ -122,7 +122,7 @@ fn parse_stage(fields: &mut Fields, field: &'static str, code: &str) -> Option<S
 }
 
 /// The opportunity if the caller's scope reaches it; "not found" otherwise.
-async fn visible_opportunity(
+pub(crate) async fn visible_opportunity(
     tx: &mut Tx,
     ctx: &Ctx,
     action: Action,
@@ -133,6 +133,51 @@ async fn visible_opportunity(
         .await?
         .filter(|o| policy::can_see(&visible, Some(o.owner_id), &[o.region_id]))
         .ok_or(Error::NotFound("opportunity"))
+}
+
+/// Moves `before` into `to` (already checked as allowed) with the stage's due date, inside the
+/// caller's transaction, with its audit entry. A concurrent move of the same card makes this
+/// one fail with 409.
+pub(crate) async fn enter_stage(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    before: &OpportunityRecord,
+    to: Stage,
+    stage_owner: i64,
+    note: &str,
+    lost_reason: &str,
+) -> Result<OpportunityRecord> {
+    let times = stage_times(tx).await?;
+    let due = due_date(&times, to);
+    let at = StagePosition {
+        stage: to.code(),
+        owner_id: stage_owner,
+        due: due.as_deref(),
+        note,
+    };
+    store::move_stage(tx, before.id, &before.stage, &at, lost_reason, now_ms())
+        .await
+        .map_err(|e| match e {
+            medcrm_store::Error::NotFound => Error::conflict(
+                Some("stage"),
+                "someone moved this opportunity meanwhile; reload and try again",
+            ),
+            other => other.into(),
+        })?;
+    let after = store::get(tx, before.id)
+        .await?
+        .ok_or(Error::NotFound("opportunity"))?;
+    audit::record(
+        tx,
+        ctx,
+        "opportunity",
+        before.id,
+        "move",
+        Some(before),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
 }
 
 /// The store filter for a query within the caller's scope.
@@ -347,39 +392,19 @@ impl App {
                 "the stage owner must be an active user",
             ));
         }
-        let times = stage_times(&mut tx).await?;
-        let due = due_date(&times, to);
-        let at = StagePosition {
-            stage: to.code(),
-            owner_id: stage_owner,
-            due: due.as_deref(),
-            note: m.note.trim(),
-        };
         let lost_reason = if to == Stage::Lost {
             m.lost_reason.trim()
         } else {
             ""
         };
-        store::move_stage(&mut tx, id, from.code(), &at, lost_reason, now_ms())
-            .await
-            .map_err(|e| match e {
-                medcrm_store::Error::NotFound => Error::conflict(
-                    Some("stage"),
-                    "someone moved this opportunity meanwhile; reload and try again",
-                ),
-                other => other.into(),
-            })?;
-        let after = store::get(&mut tx, id)
-            .await?
-            .ok_or(Error::NotFound("opportunity"))?;
-        audit::record(
+        let after = enter_stage(
             &mut tx,
             ctx,
-            "opportunity",
-            id,
-            "move",
-            Some(&before),
-            Some(&after),
+            &before,
+            to,
+            stage_owner,
+            m.note.trim(),
+            lost_reason,
         )
         .await?;
         tx.commit().await?;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use medcrm_domain::auth::Role;
 use medcrm_domain::org::{RegionTree, Scope};
+use medcrm_domain::pricing::ApprovalLevel;
 
 use crate::auth::Actor;
 use crate::{Error, Result};
@@ -30,6 +31,22 @@ pub enum Action {
     ReadPipeline,
     /// Create opportunities and move them through the stages.
     ManagePipeline,
+    /// PRD: the catalog, suppliers and product documents.
+    ReadProducts,
+    /// Edit the catalog and suppliers; add product and supplier documents (PRD-1, PRD-2).
+    ManageProducts,
+    /// PRD-3: decide first-time reviews (首营审核).
+    ReviewQualifications,
+    /// PRC-1: read price lists.
+    ReadPrices,
+    /// PRC-1: propose a price-list change (it waits for management approval).
+    ProposePrices,
+    /// PRC-3: quotes, in the same scope as the pipeline.
+    ReadQuotes,
+    ManageQuotes,
+    /// PRC-1/2: decide approvals; how deep a discount the actor may approve is
+    /// [`approval_authority`].
+    DecideApprovals,
 }
 
 /// The widest scope any of the actor's roles grants for `action`; `None` = not allowed.
@@ -73,7 +90,43 @@ fn role_scope(role: Role, action: Action) -> Option<Scope> {
         (ReadPipeline | ManagePipeline, SalesManager) => Some(Scope::Region),
         (ReadPipeline | ManagePipeline, SalesDirector | Executive) => Some(Scope::Company),
         (ReadPipeline | ManagePipeline, _) => None,
+        // The catalog is reference data for everyone; quality owns its compliance documents.
+        (ReadProducts, _) => Some(Scope::Company),
+        (ManageProducts, Admin | Quality | SalesDirector | Executive) => Some(Scope::Company),
+        (ManageProducts, _) => None,
+        (ReviewQualifications, Quality) => Some(Scope::Company),
+        (ReviewQualifications, _) => None,
+        // Prices are commercial: the sales line, finance and legal; changes from the top.
+        (
+            ReadPrices,
+            SalesRep | SalesManager | SalesDirector | Executive | Finance | Legal | Admin,
+        ) => Some(Scope::Company),
+        (ReadPrices, _) => None,
+        (ProposePrices, SalesDirector | Executive | Finance) => Some(Scope::Company),
+        (ProposePrices, _) => None,
+        (ReadQuotes | ManageQuotes, SalesRep) => Some(Scope::Own),
+        (ReadQuotes | ManageQuotes, SalesManager) => Some(Scope::Region),
+        (ReadQuotes | ManageQuotes, SalesDirector | Executive) => Some(Scope::Company),
+        (ReadQuotes, Finance | Legal) => Some(Scope::Company),
+        (ReadQuotes | ManageQuotes, _) => None,
+        (DecideApprovals, SalesManager) => Some(Scope::Region),
+        (DecideApprovals, SalesDirector | Executive) => Some(Scope::Company),
+        (DecideApprovals, _) => None,
     }
+}
+
+/// PRC-2: the highest approval level any of the actor's roles may decide.
+pub fn approval_authority(actor: &Actor) -> Option<ApprovalLevel> {
+    actor
+        .roles
+        .iter()
+        .filter_map(|role| match role {
+            Role::SalesManager => Some(ApprovalLevel::Manager),
+            Role::SalesDirector => Some(ApprovalLevel::Director),
+            Role::Executive => Some(ApprovalLevel::Executive),
+            _ => None,
+        })
+        .max()
 }
 
 /// Refuses with 403 when no role allows `action`.

@@ -1,41 +1,9 @@
 //! CUS: institutions (hospitals, partners …), their classification (CUS-3), visit frequency
 //! (CUS-4), identity checks (unified social credit code) and pinyin search keys.
 
-use std::str::FromStr;
-
 use jiff::ToSpan;
 use jiff::civil::Date;
 use pinyin::ToPinyin;
-
-/// Declares a closed set of codes stored as text: `code()`, `FromStr`, `ALL`.
-macro_rules! codes {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($code => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "`{other}` is not one of: {}",
-                        [$($code),+].join(", ")
-                    )),
-                }
-            }
-        }
-    };
-}
 
 codes!(
     /// CUS-1, CUS-8: the kinds of institution a company sells to or through.

@@ -103,6 +103,16 @@ impl Stage {
     pub fn can_move_to(self, to: Stage) -> bool {
         self.next().contains(&to)
     }
+
+    /// PRC-3: where an accepted quote takes the opportunity — one step along the main path
+    /// towards the contract (needs analysis is never skipped, so from there to proposal).
+    pub fn after_quote_accepted(self) -> Option<Stage> {
+        match self {
+            Stage::NeedsAnalysis => Some(Stage::Proposal),
+            Stage::Proposal | Stage::TenderWon => Some(Stage::Negotiation),
+            _ => None,
+        }
+    }
 }
 
 impl FromStr for Stage {
@@ -253,6 +263,23 @@ pub fn format_yuan(fen: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prc_3_an_accepted_quote_moves_the_deal_one_allowed_step() {
+        for stage in Stage::ALL {
+            if let Some(to) = stage.after_quote_accepted() {
+                assert!(
+                    stage.can_move_to(to),
+                    "{stage:?} → {to:?} must be an allowed move"
+                );
+            }
+        }
+        assert_eq!(
+            Stage::Proposal.after_quote_accepted(),
+            Some(Stage::Negotiation)
+        );
+        assert_eq!(Stage::Lead.after_quote_accepted(), None);
+    }
 
     #[test]
     fn opp_1_moves_follow_the_path_and_any_open_stage_can_be_lost() {

@@ -10,6 +10,8 @@ pub mod customers;
 pub mod development_plans;
 pub mod notifications;
 pub mod pipeline;
+pub mod pricing;
+pub mod products;
 pub mod regions;
 pub mod sessions;
 pub mod settings;

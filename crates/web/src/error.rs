@@ -71,7 +71,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::Forbidden => StatusCode::FORBIDDEN,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
-        Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Invalid(_) | Error::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -100,6 +100,9 @@ impl From<Error> for ApiError {
                 message,
             } => {
                 out.fields.insert(f.to_owned(), message);
+            }
+            Error::Refused { field, message, .. } => {
+                out.fields.insert(field.to_owned(), message);
             }
             Error::RateLimited { retry_after_s } => out.retry_after_s = Some(retry_after_s),
             _ => {}
