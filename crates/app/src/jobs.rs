@@ -12,7 +12,8 @@ const DAILY: Duration = Duration::from_secs(24 * 60 * 60);
 const HOURLY: Duration = Duration::from_secs(60 * 60);
 
 impl App {
-    /// Runs forever: SYS-2 reminders hourly (the first right after start) and CUS-3
+    /// Runs forever: SYS-2 reminders and PRD-4 expiry alerts hourly (the first right after
+    /// start) and CUS-3
     /// re-evaluation of rule-graded customers daily (the first a day after start, so start-up
     /// stays fast). Failures are logged and retried next time.
     pub async fn run_jobs(self) {
@@ -21,10 +22,16 @@ impl App {
         let mut hourly = tokio::time::interval_at(start, HOURLY);
         loop {
             tokio::select! {
-                _ = hourly.tick() => match self.send_reminders().await {
-                    Ok(added) => tracing::info!(added, "reminders sent"),
-                    Err(e) => tracing::error!(error = %e, "reminders failed"),
-                },
+                _ = hourly.tick() => {
+                    match self.send_reminders().await {
+                        Ok(added) => tracing::info!(added, "reminders sent"),
+                        Err(e) => tracing::error!(error = %e, "reminders failed"),
+                    }
+                    match self.send_expiry_alerts().await {
+                        Ok(added) => tracing::info!(added, "document expiry alerts sent"),
+                        Err(e) => tracing::error!(error = %e, "document expiry alerts failed"),
+                    }
+                }
                 _ = daily.tick() => match self.reevaluate_grades(&Ctx::system("job-regrade")).await {
                     Ok(changed) => tracing::info!(changed, "customer grades re-evaluated"),
                     Err(e) => tracing::error!(error = %e, "customer re-evaluation failed"),

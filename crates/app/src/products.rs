@@ -313,6 +313,41 @@ fn document_fields(input: &DocumentInput, holder: Holder) -> Result<(DocumentKin
     }
 }
 
+/// Checks the caller may file documents for `owner` (which must exist): product and supplier
+/// documents are the compliance team's; a customer's licence may also be filed by whoever may
+/// edit that customer.
+async fn may_file(tx: &mut Tx, ctx: &Ctx, owner: DocumentOwner) -> Result<Owner> {
+    Ok(match owner {
+        DocumentOwner::Product(id) => {
+            policy::require(&ctx.actor, Action::ManageProducts)?;
+            product_record(tx, id).await?;
+            Owner::Product(id)
+        }
+        DocumentOwner::Supplier(id) => {
+            policy::require(&ctx.actor, Action::ManageProducts)?;
+            supplier_record(tx, id).await?;
+            Owner::Supplier(id)
+        }
+        DocumentOwner::Institution(id) => {
+            if policy::scope(&ctx.actor, Action::ReviewQualifications).is_none() {
+                visible_institution(tx, ctx, Action::ManageCustomers, id).await?;
+            } else {
+                crate::customers::institution_record(tx, id).await?;
+            }
+            Owner::Institution(id)
+        }
+    })
+}
+
+fn owner_of(d: &DocumentRecord) -> Result<DocumentOwner> {
+    match (d.product_id, d.supplier_id, d.institution_id) {
+        (Some(p), _, _) => Ok(DocumentOwner::Product(p)),
+        (_, Some(s), _) => Ok(DocumentOwner::Supplier(s)),
+        (_, _, Some(i)) => Ok(DocumentOwner::Institution(i)),
+        _ => Err(Error::Internal(format!("document {} has no owner", d.id))),
+    }
+}
+
 /// The scan checked for size and type (PRD-2): PDF, PNG or JPEG up to [`MAX_SCAN_BYTES`].
 fn check_scan(upload: &Upload) -> Result<(&'static str, String)> {
     if upload.bytes.is_empty() {
@@ -492,9 +527,7 @@ impl App {
         Ok(after)
     }
 
-    /// PRD-2/3: files a certificate, licence or qualification with an optional scan. Product
-    /// and supplier documents are the compliance team's; a customer's licence may also be
-    /// filed by whoever may edit that customer.
+    /// PRD-2/3: files a certificate, licence or qualification with an optional scan.
     pub async fn add_document(
         &self,
         ctx: &Ctx,
@@ -510,26 +543,7 @@ impl App {
         let (kind, from, to) = document_fields(&input, holder)?;
         let checked = scan.as_ref().map(check_scan).transpose()?;
         let mut tx = self.db.write().await?;
-        let owner = match owner {
-            DocumentOwner::Product(id) => {
-                policy::require(&ctx.actor, Action::ManageProducts)?;
-                product_record(&mut tx, id).await?;
-                Owner::Product(id)
-            }
-            DocumentOwner::Supplier(id) => {
-                policy::require(&ctx.actor, Action::ManageProducts)?;
-                supplier_record(&mut tx, id).await?;
-                Owner::Supplier(id)
-            }
-            DocumentOwner::Institution(id) => {
-                if policy::scope(&ctx.actor, Action::ReviewQualifications).is_none() {
-                    visible_institution(&mut tx, ctx, Action::ManageCustomers, id).await?;
-                } else {
-                    crate::customers::institution_record(&mut tx, id).await?;
-                }
-                Owner::Institution(id)
-            }
-        };
+        let owner = may_file(&mut tx, ctx, owner).await?;
         let device_class = blank_to_none(input.device_class.clone());
         let d = store::DocumentFields {
             kind: kind.code(),
@@ -559,6 +573,59 @@ impl App {
         audit::record(&mut tx, ctx, "document", id, "create", None, Some(&record)).await?;
         tx.commit().await?;
         Ok(record)
+    }
+
+    /// Attaches the scan to a document filed without one. A scan is never replaced: a
+    /// corrected document is filed anew, so what was on file on a given day stays provable.
+    pub async fn attach_scan(&self, ctx: &Ctx, id: i64, upload: Upload) -> Result<DocumentRecord> {
+        let (content_type, sha256) = check_scan(&upload)?;
+        let mut tx = self.db.write().await?;
+        let before = store::get_document(&mut tx, id)
+            .await?
+            .ok_or(Error::NotFound("document"))?;
+        may_file(&mut tx, ctx, owner_of(&before)?)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::NotFound("document"),
+                other => other,
+            })?;
+        let already = || {
+            Error::conflict(
+                Some("file"),
+                "this document already has its scan; file a new document to replace it",
+            )
+        };
+        if before.file_sha256.is_some() {
+            return Err(already());
+        }
+        let name = clean_file_name(&upload.name);
+        let scan = store::Scan {
+            name: &name,
+            content_type,
+            sha256: &sha256,
+            bytes: &upload.bytes,
+        };
+        store::attach_scan(&mut tx, id, &scan)
+            .await
+            .map_err(|e| match e {
+                medcrm_store::Error::NotFound => already(),
+                other => other.into(),
+            })?;
+        let after = store::get_document(&mut tx, id)
+            .await?
+            .ok_or(Error::NotFound("document"))?;
+        audit::record(
+            &mut tx,
+            ctx,
+            "document",
+            id,
+            "attach_scan",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// A document and its scan, for whoever may see its owner.

@@ -250,24 +250,36 @@ pub async fn insert_document(
     now_ms: i64,
 ) -> Result<i64> {
     let (product, supplier, institution) = d.owner.ids();
-    let size = scan.map(|s| i64::try_from(s.bytes.len()).unwrap_or(i64::MAX));
     let id: i64 = on!(tx, c => sqlx::query_scalar(
         "INSERT INTO documents (kind, product_id, supplier_id, institution_id, number, device_class, holder,
-            scope, valid_from, valid_to, file_name, file_type, file_size, file_sha256, created_by,
-            created_at_ms, updated_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id")
+            scope, valid_from, valid_to, created_by, created_at_ms, updated_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id")
         .bind(d.kind).bind(product).bind(supplier).bind(institution).bind(d.number).bind(d.device_class)
-        .bind(d.holder).bind(d.scope).bind(d.valid_from).bind(d.valid_to)
-        .bind(scan.map(|s| s.name)).bind(scan.map(|s| s.content_type)).bind(size)
-        .bind(scan.map(|s| s.sha256)).bind(created_by).bind(now_ms)
+        .bind(d.holder).bind(d.scope).bind(d.valid_from).bind(d.valid_to).bind(created_by).bind(now_ms)
         .fetch_one(c).await)
     .db()?;
     if let Some(scan) = scan {
-        exec!(tx, c => sqlx::query("INSERT INTO document_files (document_id, content) VALUES ($1, $2)")
-            .bind(id).bind(scan.bytes).execute(c).await)
-        .db()?;
+        attach_scan(tx, id, scan).await?;
     }
     Ok(id)
+}
+
+/// Adds the scan to a document that has none (guarded, so a scan is written once).
+pub async fn attach_scan(tx: &mut Tx, id: i64, scan: &Scan<'_>) -> Result<()> {
+    let size = i64::try_from(scan.bytes.len()).unwrap_or(i64::MAX);
+    let n = exec!(tx, c => sqlx::query(
+        "UPDATE documents SET file_name = $2, file_type = $3, file_size = $4, file_sha256 = $5
+         WHERE id = $1 AND file_sha256 IS NULL")
+        .bind(id).bind(scan.name).bind(scan.content_type).bind(size).bind(scan.sha256)
+        .execute(c).await)
+    .db()?;
+    if n == 0 {
+        return Err(crate::Error::NotFound);
+    }
+    exec!(tx, c => sqlx::query("INSERT INTO document_files (document_id, content) VALUES ($1, $2)")
+        .bind(id).bind(scan.bytes).execute(c).await)
+    .db()?;
+    Ok(())
 }
 
 pub async fn get_document(tx: &mut Tx, id: i64) -> Result<Option<DocumentRecord>> {

@@ -10,6 +10,7 @@ use crate::{App, Ctx, Result};
 mod customers;
 mod development_plans;
 mod pipeline;
+mod products;
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "medcrm-demo";
@@ -100,6 +101,7 @@ impl App {
         // Each module's demo data goes through its own use cases, so it obeys every rule.
         let institutions = customers::load(self, &ids, &users_by_name).await?;
         development_plans::load(self, &ids, &users_by_name, &institutions).await?;
+        products::load(self, &users_by_name, &institutions).await?;
         Ok(true)
     }
 }

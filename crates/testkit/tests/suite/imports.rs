@@ -3,47 +3,18 @@
 
 use medcrm_app::imports::{Format, Row, Table, parse_table, write_table};
 use medcrm_testkit::{Reply, TestApp, spawn_app};
-use reqwest::StatusCode;
-use serde_json::Value;
+use reqwest::{Method, StatusCode};
 
 /// Posts `body` as the file of an import.
 async fn upload(t: &TestApp, token: &str, kind: &str, query: &str, body: Vec<u8>) -> Reply {
-    let res = t
-        .http
-        .post(t.url(&format!("/api/v1/imports/{kind}?{query}")))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body)
-        .send()
+    let path = format!("/api/v1/imports/{kind}?{query}");
+    t.send_bytes(Method::POST, &path, token, "text/csv", body)
         .await
-        .unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    Reply {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        headers,
-    }
 }
 
 /// A GET whose answer is a file: status, content type and bytes.
 async fn fetch(t: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
-    let res = t
-        .http
-        .get(t.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, content_type, res.bytes().await.unwrap().to_vec())
+    t.fetch(path, token).await
 }
 
 fn csv(lines: &[&str]) -> Vec<u8> {

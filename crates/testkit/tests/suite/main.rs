@@ -14,4 +14,6 @@ mod notifications;
 mod org;
 mod pipeline;
 mod pipeline_ui;
+mod pricing;
+mod products;
 mod ui;

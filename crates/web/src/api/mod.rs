@@ -11,6 +11,8 @@ pub mod imports;
 pub mod notifications;
 pub mod org;
 pub mod pipeline;
+pub mod pricing;
+pub mod products;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -103,6 +105,77 @@ pub fn routes() -> Router<AppState> {
             post(pipeline::move_stage),
         )
         .route("/api/v1/pipeline/funnel", get(pipeline::funnel))
+        .route(
+            "/api/v1/suppliers",
+            get(products::list_suppliers).post(products::create_supplier),
+        )
+        .route("/api/v1/suppliers/{id}", get(products::get_supplier))
+        .route(
+            "/api/v1/suppliers/{id}/documents",
+            post(products::add_supplier_document),
+        )
+        .route(
+            "/api/v1/suppliers/{id}/reviews",
+            post(products::submit_supplier),
+        )
+        .route(
+            "/api/v1/products",
+            get(products::list_products).post(products::create_product),
+        )
+        .route(
+            "/api/v1/products/{id}",
+            get(products::get_product).put(products::update_product),
+        )
+        .route(
+            "/api/v1/products/{id}/documents",
+            post(products::add_product_document),
+        )
+        .route("/api/v1/products/{id}/prices", get(pricing::prices))
+        .route(
+            "/api/v1/institutions/{id}/documents",
+            post(products::add_institution_document),
+        )
+        .route(
+            "/api/v1/institutions/{id}/qualification",
+            get(products::qualification),
+        )
+        .route(
+            "/api/v1/institutions/{id}/reviews",
+            post(products::submit_institution),
+        )
+        .route("/api/v1/documents/expiring", get(products::expiring))
+        // PRD-2: scans up to 10 MiB; the body limit leaves the size check to the app.
+        .route(
+            "/api/v1/documents/{id}/scan",
+            get(products::download_scan)
+                .put(products::attach_scan)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    imports::MAX_IMPORT_BODY_BYTES,
+                )),
+        )
+        .route(
+            "/api/v1/settings/expiry-alerts",
+            get(products::expiry_alerts).put(products::set_expiry_alerts),
+        )
+        .route("/api/v1/reviews", get(products::reviews))
+        .route(
+            "/api/v1/reviews/{id}/decision",
+            post(products::decide_review),
+        )
+        .route("/api/v1/sale-check", get(products::sale_check))
+        .route("/api/v1/prices", post(pricing::propose_price))
+        .route("/api/v1/approvals", get(pricing::approvals))
+        .route("/api/v1/approvals/{id}/decision", post(pricing::decide))
+        .route("/api/v1/quotes", get(pricing::list).post(pricing::create))
+        .route(
+            "/api/v1/quotes/{id}",
+            get(pricing::get).put(pricing::update),
+        )
+        .route("/api/v1/quotes/{id}/submit", post(pricing::submit))
+        .route("/api/v1/quotes/{id}/send", post(pricing::send))
+        .route("/api/v1/quotes/{id}/accept", post(pricing::accept))
+        .route("/api/v1/quotes/{id}/decline", post(pricing::decline))
+        .route("/api/v1/quotes/{id}/revise", post(pricing::revise))
         .route("/api/v1/notifications", get(notifications::list))
         .route(
             "/api/v1/notifications/read-all",
