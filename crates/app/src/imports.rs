@@ -46,7 +46,6 @@ pub use self::columns::{code_of, label_of};
 pub use self::table::{
     Format, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Row, Table, parse_table, write_table,
 };
-use crate::auth::Actor;
 use crate::customers::{
     ContactInput, InstitutionInput, InstitutionQuery, InstitutionView, check_owner,
     check_territory, contact_fields, insert_contact, insert_department, insert_institution,
@@ -1250,24 +1249,12 @@ impl App {
         let (id, _, active) = users::credentials(&mut tx, username)
             .await?
             .ok_or_else(not_found)?;
-        let user = users::get(&mut tx, id)
-            .await?
-            .filter(|_| active)
-            .ok_or_else(not_found)?;
-        let roles = users::roles(&mut tx, id)
-            .await?
-            .iter()
-            .filter_map(|r| r.parse().ok())
-            .collect();
-        let actor = Actor {
-            user_id: id,
-            username: user.username,
-            display_name: user.display_name,
-            roles,
-            region_ids: users::region_ids(&mut tx, id).await?,
-            locale: user.locale,
-            session_id: 0,
-        };
+        if !active {
+            return Err(not_found());
+        }
+        let actor = crate::auth::load_actor(&mut tx, id, 0)
+            .await
+            .map_err(|_| not_found())?;
         Ok(Ctx {
             actor,
             request_id: request_id.to_owned(),

@@ -101,7 +101,7 @@ impl App {
         // Each module's demo data goes through its own use cases, so it obeys every rule.
         let institutions = customers::load(self, &ids, &users_by_name).await?;
         development_plans::load(self, &ids, &users_by_name, &institutions).await?;
-        products::load(self, &users_by_name, &institutions).await?;
+        products::load(self, &institutions).await?;
         Ok(true)
     }
 }

@@ -3,8 +3,6 @@
 //! pending price lists, and quotes in every approval state — all through the use cases, acting
 //! as the demo people who would really do each step.
 
-use std::collections::BTreeMap;
-
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -153,19 +151,6 @@ fn day(today: Date, days: i64) -> String {
     today.checked_add(days.days()).unwrap_or(today).to_string()
 }
 
-/// The demo user `name` as a caller of the use cases.
-async fn as_user(app: &App, users: &BTreeMap<&str, i64>, name: &str) -> Result<Ctx> {
-    let id = *users
-        .get(name)
-        .ok_or_else(|| Error::Internal(format!("no demo user {name}")))?;
-    let mut tx = app.db.read().await?;
-    let actor = crate::auth::load_actor(&mut tx, id, 0).await?;
-    Ok(Ctx {
-        actor,
-        request_id: "demo".into(),
-    })
-}
-
 fn licence(kind: &str, number: &str, from: &str, to: &str) -> DocumentInput {
     DocumentInput {
         kind: kind.into(),
@@ -176,16 +161,12 @@ fn licence(kind: &str, number: &str, from: &str, to: &str) -> DocumentInput {
     }
 }
 
-pub(super) async fn load(
-    app: &App,
-    users: &BTreeMap<&str, i64>,
-    institutions: &[i64],
-) -> Result<()> {
-    let quality = as_user(app, users, "quality").await?;
-    let director = as_user(app, users, "director").await?;
-    let finance = as_user(app, users, "finance").await?;
-    let manager = as_user(app, users, "manager.east").await?;
-    let rep = as_user(app, users, "rep.east").await?;
+pub(super) async fn load(app: &App, institutions: &[i64]) -> Result<()> {
+    let quality = app.ctx_as("quality", "demo").await?;
+    let director = app.ctx_as("director", "demo").await?;
+    let finance = app.ctx_as("finance", "demo").await?;
+    let manager = app.ctx_as("manager.east", "demo").await?;
+    let rep = app.ctx_as("rep.east", "demo").await?;
     let today = today();
     let since = day(today, -800);
 
