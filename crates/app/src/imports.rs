@@ -35,12 +35,15 @@ use std::str::FromStr;
 
 use medcrm_domain::org::Scope;
 use medcrm_store::customers::{self as store, InstitutionFields};
+use medcrm_store::products as product_store;
 use medcrm_store::regions::RegionRecord;
 use medcrm_store::{Tx, regions, users};
 
+use self::columns::YES_NO_LABELS;
 use self::columns::{CATEGORY_LABELS, choices};
 pub use self::columns::{
-    CONTACT_COLUMNS, Column, INSTITUTION_COLUMNS, KIND_LABELS, LEVEL_LABELS, ROLE_LABELS,
+    CONTACT_COLUMNS, Column, INSTITUTION_COLUMNS, KIND_LABELS, LEVEL_LABELS, LINE_LABELS,
+    PRODUCT_COLUMNS, ROLE_LABELS,
 };
 pub use self::columns::{code_of, label_of};
 pub use self::table::{
@@ -54,6 +57,7 @@ use crate::customers::{
 use crate::error::Fields;
 use crate::org::region_tree;
 use crate::policy::{self, Action, Visible};
+use crate::products::{ProductInput, ProductQuery, check_product, insert_product};
 use crate::{App, Ctx, Error, MAX_PAGE_SIZE, Result, audit};
 
 /// Most row errors listed in a report; the rest are counted. A file whose every row is wrong
@@ -64,6 +68,8 @@ pub const MAX_REPORTED_ERRORS: usize = 1000;
 pub enum ImportKind {
     Institutions,
     Contacts,
+    /// PRD-1: the product catalog.
+    Products,
 }
 
 impl ImportKind {
@@ -71,6 +77,7 @@ impl ImportKind {
         match self {
             ImportKind::Institutions => "institutions",
             ImportKind::Contacts => "contacts",
+            ImportKind::Products => "products",
         }
     }
 
@@ -78,6 +85,15 @@ impl ImportKind {
         match self {
             ImportKind::Institutions => INSTITUTION_COLUMNS,
             ImportKind::Contacts => CONTACT_COLUMNS,
+            ImportKind::Products => PRODUCT_COLUMNS,
+        }
+    }
+
+    /// What the importer must be allowed to do.
+    fn action(self) -> Action {
+        match self {
+            ImportKind::Institutions | ImportKind::Contacts => Action::ManageCustomers,
+            ImportKind::Products => Action::ManageProducts,
         }
     }
 }
@@ -88,8 +104,9 @@ impl FromStr for ImportKind {
         match s {
             "institutions" => Ok(ImportKind::Institutions),
             "contacts" => Ok(ImportKind::Contacts),
+            "products" => Ok(ImportKind::Products),
             other => Err(format!(
-                "`{other}` is not a kind of file; use institutions or contacts"
+                "`{other}` is not a kind of file; use institutions, contacts or products"
             )),
         }
     }
@@ -123,6 +140,7 @@ pub struct Created {
     pub institutions: u32,
     pub departments: u32,
     pub contacts: u32,
+    pub products: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -446,6 +464,102 @@ struct NewContactRow {
 enum Plan {
     Institutions(Vec<NewInstitution>),
     Contacts(Vec<NewContactRow>),
+    /// `(row, product)`.
+    Products(Vec<(u32, ProductInput)>),
+}
+
+/// PRD-1: every product row checked as the product form checks it, the manufacturer found by
+/// name among the suppliers, codes unique in the file and in the catalog.
+async fn check_products(
+    tx: &mut Tx,
+    table: &Table,
+    progress: &dyn Progress,
+) -> Result<(Plan, Errors)> {
+    let mut errors = Errors::default();
+    let required: &[&[&str]] = &[
+        &["code"],
+        &["name"],
+        &["model"],
+        &["product_line"],
+        &["manufacturer"],
+        &["unit"],
+    ];
+    let mapping = Mapping::new(table, PRODUCT_COLUMNS, required, &mut errors);
+    if !errors.is_empty() {
+        return Ok((Plan::Products(Vec::new()), errors));
+    }
+    let mut makers: HashMap<String, Option<(i64, String)>> = HashMap::new();
+    let mut codes: HashMap<String, u32> = HashMap::new();
+    let mut plan = Vec::new();
+    progress.start(Phase::Checking, table.rows.len() as u64);
+    for (i, row) in table.rows.iter().enumerate() {
+        progress.advance(i as u64 + 1);
+        let mut fields = Fields::default();
+        let text = |f: &str| mapping.text(row, f);
+        if mapping.orphan_cells(row) {
+            fields.add("file", "a cell under a column without a header");
+        }
+        let maker_name = text("manufacturer").unwrap_or_default();
+        if !makers.contains_key(maker_name) {
+            let found = product_store::supplier_by_name(tx, maker_name)
+                .await?
+                .map(|s| (s.id, s.kind));
+            makers.insert(maker_name.to_owned(), found);
+        }
+        let manufacturer_id = match makers.get(maker_name).cloned().flatten() {
+            Some((id, kind)) if kind == "manufacturer" => id,
+            Some(_) => {
+                fields.add("manufacturer", "this supplier is not a manufacturer");
+                0
+            }
+            None => {
+                fields.add(
+                    "manufacturer",
+                    format!("no supplier `{maker_name}`; add it on the suppliers page first"),
+                );
+                0
+            }
+        };
+        let flag = |fields: &mut Fields, field: &'static str, default: bool| {
+            coded(fields, field, text(field), YES_NO_LABELS).map_or(default, |c| c == "yes")
+        };
+        let input = ProductInput {
+            code: text("code").unwrap_or_default().to_owned(),
+            name: text("name").unwrap_or_default().to_owned(),
+            model: text("model").unwrap_or_default().to_owned(),
+            product_line: coded(
+                &mut fields,
+                "product_line",
+                text("product_line"),
+                LINE_LABELS,
+            )
+            .unwrap_or_default(),
+            manufacturer_id,
+            unit: text("unit").unwrap_or_default().to_owned(),
+            serialized: flag(&mut fields, "serialized", false),
+            implantable: flag(&mut fields, "implantable", false),
+            shelf_life_months: whole(&mut fields, "shelf_life_months", text("shelf_life_months")),
+            active: flag(&mut fields, "active", true),
+        };
+        if let Err(Error::Invalid(map)) = check_product(&input) {
+            for (field, message) in map {
+                fields.add(field, message);
+            }
+        }
+        let code = input.code.clone();
+        if let Some(first) = codes.get(&code) {
+            fields.add("code", format!("the same code as row {first} of this file"));
+        } else if !code.is_empty() {
+            codes.insert(code.clone(), row.number);
+            if product_store::product_by_code(tx, &code).await?.is_some() {
+                fields.add("code", "a product with this code is already in the catalog");
+            }
+        }
+        if settle(&mut errors, &mapping, row.number, fields) {
+            plan.push((row.number, input));
+        }
+    }
+    Ok((Plan::Products(plan), errors))
 }
 
 async fn check_institutions(
@@ -813,6 +927,7 @@ async fn check(
     match kind {
         ImportKind::Institutions => check_institutions(tx, ctx, scope, table, progress).await,
         ImportKind::Contacts => check_contacts(tx, ctx, scope, table, progress).await,
+        ImportKind::Products => check_products(tx, table, progress).await,
     }
 }
 
@@ -822,6 +937,10 @@ fn planned(plan: &Plan) -> Created {
     match plan {
         Plan::Institutions(rows) => Created {
             institutions: count(rows.len()),
+            ..Created::default()
+        },
+        Plan::Products(rows) => Created {
+            products: count(rows.len()),
             ..Created::default()
         },
         Plan::Contacts(rows) => {
@@ -890,6 +1009,16 @@ async fn write(
                     return Ok(Err(refused(r.row, e)?));
                 }
                 created.institutions += 1;
+            }
+        }
+        Plan::Products(rows) => {
+            progress.start(Phase::Writing, rows.len() as u64);
+            for (i, (row, input)) in rows.into_iter().enumerate() {
+                progress.advance(i as u64 + 1);
+                if let Err(e) = insert_product(tx, ctx, &input).await {
+                    return Ok(Err(refused(row, e)?));
+                }
+                created.products += 1;
             }
         }
         Plan::Contacts(rows) => {
@@ -966,7 +1095,7 @@ impl App {
         dry_run: bool,
         progress: &dyn Progress,
     ) -> Result<ImportReport> {
-        policy::require(&ctx.actor, Action::ManageCustomers)?;
+        policy::require(&ctx.actor, kind.action())?;
         progress.start(Phase::Reading, 0);
         // Parsing 20 MiB is CPU work: off the async threads. A panic in a parser on a
         // hostile file is a file that cannot be read, not a crash.
@@ -988,7 +1117,7 @@ impl App {
         dry_run: bool,
         progress: &dyn Progress,
     ) -> Result<ImportReport> {
-        let scope = policy::require(&ctx.actor, Action::ManageCustomers)?;
+        let scope = policy::require(&ctx.actor, kind.action())?;
         if table.rows.len() > MAX_ROWS {
             return Err(Error::invalid(
                 "file",
@@ -1040,6 +1169,7 @@ impl App {
             "institutions": created.institutions,
             "departments": created.departments,
             "contacts": created.contacts,
+            "products": created.products,
         });
         audit::record(
             &mut tx,
@@ -1056,6 +1186,87 @@ impl App {
         report.created = created;
         report.imported = true;
         Ok(report)
+    }
+
+    /// SYS-3, PRD-1: the catalog entries the product list shows for `query`, in the import's
+    /// columns plus each product's latest registration (export only).
+    pub async fn export_products(
+        &self,
+        ctx: &Ctx,
+        query: &ProductQuery,
+        labels: Labels,
+    ) -> Result<Table> {
+        let mut q = ProductQuery {
+            cursor: None,
+            limit: Some(MAX_PAGE_SIZE),
+            ..query.clone()
+        };
+        let mut products = Vec::new();
+        let max_pages = MAX_ROWS / MAX_PAGE_SIZE as usize + 2;
+        for _ in 0..max_pages {
+            let page = self.products(ctx, &q).await?;
+            products.extend(page.items);
+            match page.next_cursor {
+                Some(c) if products.len() <= MAX_ROWS => q.cursor = Some(c),
+                Some(_) => {
+                    return Err(Error::invalid(
+                        "filters",
+                        format!(
+                            "more than {MAX_ROWS} products match; narrow the filters to export"
+                        ),
+                    ));
+                }
+                None => break,
+            }
+        }
+        let mut tx = self.db.read().await?;
+        let coded = |table: &[(&'static str, &'static [&'static str])], code: &str| match labels {
+            Labels::Chinese => label_of(table, code),
+            Labels::Codes => code.to_owned(),
+        };
+        let yes_no = |b: bool| coded(YES_NO_LABELS, if b { "yes" } else { "no" });
+        let mut rows = Vec::with_capacity(products.len());
+        for (i, p) in products.into_iter().enumerate() {
+            // Documents come newest validity first: the first registration is the current one.
+            let registration =
+                product_store::documents_of(&mut tx, product_store::Owner::Product(p.id))
+                    .await?
+                    .into_iter()
+                    .find(|d| d.kind == "registration_certificate" || d.kind == "filing");
+            let cells = PRODUCT_COLUMNS
+                .iter()
+                .map(|c| match c.field {
+                    "id" => p.id.to_string(),
+                    "code" => p.code.clone(),
+                    "name" => p.name.clone(),
+                    "model" => p.model.clone(),
+                    "product_line" => coded(LINE_LABELS, &p.product_line),
+                    "manufacturer" => p.manufacturer_name.clone(),
+                    "unit" => p.unit.clone(),
+                    "serialized" => yes_no(p.serialized),
+                    "implantable" => yes_no(p.implantable),
+                    "shelf_life_months" => p
+                        .shelf_life_months
+                        .map(|m| m.to_string())
+                        .unwrap_or_default(),
+                    "active" => yes_no(p.active),
+                    "registration" => registration
+                        .as_ref()
+                        .map(|d| d.number.clone())
+                        .unwrap_or_default(),
+                    "registration_valid_to" => registration
+                        .as_ref()
+                        .map(|d| d.valid_to.clone())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .collect();
+            rows.push(Row {
+                number: count(i + 2),
+                cells,
+            });
+        }
+        Ok(table_of(PRODUCT_COLUMNS, labels, rows, "products"))
     }
 
     /// Every institution the caller's list shows for `query` (their scope only), paging

@@ -256,6 +256,29 @@ fn product_fields<'a>(
     })
 }
 
+/// PRD-1: whether `input` would be accepted, every bad field at once (the import checks rows
+/// with it).
+pub(crate) fn check_product(input: &ProductInput) -> Result<()> {
+    product_fields(input, "").map(drop)
+}
+
+/// PRD-1: writes a new catalog entry with its audit entry, in the caller's transaction.
+pub(crate) async fn insert_product(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    input: &ProductInput,
+) -> Result<ProductRecord> {
+    let name_initials = initials(&input.name);
+    let fields = product_fields(input, &name_initials)?;
+    check_manufacturer(tx, input.manufacturer_id).await?;
+    let id = store::insert_product(tx, &fields, now_ms())
+        .await
+        .map_err(|e| code_conflict(e.into()))?;
+    let record = product_record(tx, id).await?;
+    audit::record(tx, ctx, "product", id, "create", None, Some(&record)).await?;
+    Ok(record)
+}
+
 /// A manufacturer to make products for: it must exist and be a manufacturer.
 async fn check_manufacturer(tx: &mut Tx, id: i64) -> Result<()> {
     match store::get_supplier(tx, id).await? {
@@ -484,15 +507,9 @@ impl App {
 
     pub async fn create_product(&self, ctx: &Ctx, input: ProductInput) -> Result<ProductRecord> {
         policy::require(&ctx.actor, Action::ManageProducts)?;
-        let name_initials = initials(&input.name);
-        let fields = product_fields(&input, &name_initials)?;
+        check_product(&input)?;
         let mut tx = self.db.write().await?;
-        check_manufacturer(&mut tx, input.manufacturer_id).await?;
-        let id = store::insert_product(&mut tx, &fields, now_ms())
-            .await
-            .map_err(|e| code_conflict(e.into()))?;
-        let record = product_record(&mut tx, id).await?;
-        audit::record(&mut tx, ctx, "product", id, "create", None, Some(&record)).await?;
+        let record = insert_product(&mut tx, ctx, &input).await?;
         tx.commit().await?;
         Ok(record)
     }

@@ -21,6 +21,9 @@ pub enum ImportCommand {
     /// Departments and contacts: one contact per row (a department alone when the name is
     /// blank); the institution by ID, credit code, or name and city.
     Contacts(ImportArgs),
+    /// Catalog entries (PRD-1): code, name, model, product line, manufacturer (by name) and
+    /// unit required; import as a quality or director user.
+    Products(ImportArgs),
 }
 
 #[derive(Args)]
@@ -43,6 +46,8 @@ pub enum ExportCommand {
     Institutions(ExportArgs),
     /// Departments and contacts of the institutions, in the columns the import reads.
     Contacts(ExportArgs),
+    /// The product catalog in the columns the import reads, with each current registration.
+    Products(ExportArgs),
 }
 
 #[derive(Args)]
@@ -107,6 +112,7 @@ pub async fn import(app: &App, command: &ImportCommand) -> anyhow::Result<()> {
     let (kind, args) = match command {
         ImportCommand::Institutions(a) => (ImportKind::Institutions, a),
         ImportCommand::Contacts(a) => (ImportKind::Contacts, a),
+        ImportCommand::Products(a) => (ImportKind::Products, a),
     };
     let ctx = app.ctx_as(&args.as_user, "cli-import").await?;
     let path = &args.file;
@@ -148,10 +154,14 @@ fn print_report(r: &ImportReport) -> anyhow::Result<()> {
             r.rows
         );
     }
-    let what = format!(
-        "{} institutions, {} departments, {} contacts",
-        c.institutions, c.departments, c.contacts
-    );
+    let what = if r.kind == ImportKind::Products {
+        format!("{} products", c.products)
+    } else {
+        format!(
+            "{} institutions, {} departments, {} contacts",
+            c.institutions, c.departments, c.contacts
+        )
+    };
     if r.dry_run {
         println!(
             "Dry run: all {} rows can be imported ({what} would be created); nothing was written.",
@@ -164,9 +174,10 @@ fn print_report(r: &ImportReport) -> anyhow::Result<()> {
 }
 
 pub async fn export(app: &App, command: &ExportCommand) -> anyhow::Result<()> {
-    let (contacts, args) = match command {
-        ExportCommand::Institutions(a) => (false, a),
-        ExportCommand::Contacts(a) => (true, a),
+    let (kind, args) = match command {
+        ExportCommand::Institutions(a) => (ImportKind::Institutions, a),
+        ExportCommand::Contacts(a) => (ImportKind::Contacts, a),
+        ExportCommand::Products(a) => (ImportKind::Products, a),
     };
     let format = format_of(&args.file)?;
     if args.file.exists() && !args.force {
@@ -185,10 +196,13 @@ pub async fn export(app: &App, command: &ExportCommand) -> anyhow::Result<()> {
         Labels::Chinese
     };
     let query = medcrm_app::customers::InstitutionQuery::default();
-    let table = if contacts {
-        app.export_contacts(&ctx, &query, labels).await?
-    } else {
-        app.export_institutions(&ctx, &query, labels).await?
+    let table = match kind {
+        ImportKind::Contacts => app.export_contacts(&ctx, &query, labels).await?,
+        ImportKind::Institutions => app.export_institutions(&ctx, &query, labels).await?,
+        ImportKind::Products => {
+            let all = medcrm_app::products::ProductQuery::default();
+            app.export_products(&ctx, &all, labels).await?
+        }
     };
     let rows = table.rows.len();
     let bytes = write_table(&table, format)?;

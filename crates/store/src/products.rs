@@ -42,6 +42,11 @@ pub async fn get_supplier(tx: &mut Tx, id: i64) -> Result<Option<SupplierRecord>
     on!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await).db()
 }
 
+pub async fn supplier_by_name(tx: &mut Tx, name: &str) -> Result<Option<SupplierRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SUPPLIER_SELECT} WHERE s.name = $1"));
+    on!(tx, c => sqlx::query_as(sql).bind(name).fetch_optional(c).await).db()
+}
+
 /// Suppliers by name, keyset-paged by id.
 pub async fn list_suppliers(
     tx: &mut Tx,
@@ -133,6 +138,11 @@ pub async fn update_product(
 pub async fn get_product(tx: &mut Tx, id: i64) -> Result<Option<ProductRecord>> {
     let sql = sqlx::AssertSqlSafe(format!("{PRODUCT_SELECT} WHERE p.id = $1"));
     on!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await).db()
+}
+
+pub async fn product_by_code(tx: &mut Tx, code: &str) -> Result<Option<ProductRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!("{PRODUCT_SELECT} WHERE p.code = $1"));
+    on!(tx, c => sqlx::query_as(sql).bind(code).fetch_optional(c).await).db()
 }
 
 #[derive(Debug, Default, Clone)]

@@ -34,6 +34,8 @@ use crate::api;
         api::imports::import_institutions, api::imports::import_contacts,
         api::imports::export_institutions_csv, api::imports::export_institutions_xlsx,
         api::imports::export_contacts_csv, api::imports::export_contacts_xlsx,
+        api::imports::import_products, api::imports::export_products_csv,
+        api::imports::export_products_xlsx,
         api::products::list_suppliers, api::products::get_supplier, api::products::create_supplier,
         api::products::list_products, api::products::get_product, api::products::create_product,
         api::products::update_product, api::products::add_product_document,

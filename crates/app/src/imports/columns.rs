@@ -98,6 +98,39 @@ pub const CONTACT_COLUMNS: &[Column] = &[
     col("email", "邮箱", &["电子邮箱"]),
 ];
 
+/// Products: one row per catalog entry (PRD-1), the manufacturer by its name as on the
+/// suppliers page; the registration columns are written on export only.
+pub const PRODUCT_COLUMNS: &[Column] = &[
+    export_only("id", "ID", true),
+    col("code", "产品编码", &["编码", "物料编码", "product code"]),
+    col("name", "产品名称", &["名称", "product"]),
+    col("model", "型号规格", &["型号", "规格", "specification"]),
+    col("product_line", "产品线", &["产品类别", "line"]),
+    col("manufacturer", "生产企业", &["生产厂家", "厂家", "注册人"]),
+    col("unit", "单位", &["计量单位"]),
+    col("serialized", "序列号管理", &["按序列号管理"]),
+    col("implantable", "植入类", &["是否植入"]),
+    number("shelf_life_months", "有效期（月）", &["有效期", "保质期"]),
+    col("active", "在售", &["是否在售"]),
+    export_only("registration", "注册证/备案号", false),
+    export_only("registration_valid_to", "注册证有效期至", false),
+];
+
+/// `(code, labels)` of the product lines (PRD-1).
+pub const LINE_LABELS: &[(&str, &[&str])] = &[
+    ("large_equipment", &["大型设备", "Large equipment", "设备"]),
+    ("consumables", &["高值耗材", "Consumables", "耗材"]),
+    ("ivd", &["体外诊断", "IVD", "IVD试剂"]),
+    ("service", &["服务", "Service"]),
+    ("other", &["其他", "Other"]),
+];
+
+/// Yes/no cells.
+pub const YES_NO_LABELS: &[(&str, &[&str])] = &[
+    ("yes", &["是", "yes", "y", "true", "1", "√"]),
+    ("no", &["否", "no", "n", "false", "0"]),
+];
+
 /// A header or value reduced for comparison: lower case, no spaces, `_`/`-` dropped, no
 /// trailing `*`, no bracketed note.
 pub fn normalize(text: &str) -> String {

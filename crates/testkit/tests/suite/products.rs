@@ -428,3 +428,100 @@ async fn prd_4_expiring_list_alerts_once_per_threshold_and_thresholds_are_config
     assert_eq!(r.body["days"], json!([60, 7]));
     assert_eq!(t.get(path, &rep).await.body["days"], json!([60, 7]));
 }
+
+async fn import_products(
+    t: &TestApp,
+    token: &str,
+    query: &str,
+    csv: &str,
+) -> medcrm_testkit::Reply {
+    let path = format!("/api/v1/imports/products?{query}");
+    t.send_bytes(
+        Method::POST,
+        &path,
+        token,
+        "text/csv",
+        csv.as_bytes().to_vec(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sys_3_prd_1_product_import_is_all_or_nothing_with_row_numbers_and_export_reads_back() {
+    let t = spawn_app().await;
+    let quality = t.login("quality").await;
+    let rep = t.login("rep.east").await;
+    let header = "产品编码,产品名称,型号规格,产品线,生产企业,单位,序列号管理,植入类,有效期（月）";
+    let maker = "瑞康医疗器械（苏州）有限公司";
+    let bad = format!(
+        "{header}\nRK-GW-14,PTCA导引导丝,0.014in×190cm,高值耗材,{maker},根,否,否,36\n\
+         RK-GW-18,PTCA导引导丝,0.018in,高值耗材,无名厂,根,否,否,36\n\
+         RK-GW-14,导丝,0.014in,玩具,{maker},根,也许,否,36\n\
+         RK-US-8000,彩超,X,大型设备,{maker},台,是,否,\n"
+    );
+    let r = import_products(&t, &rep, "", &bad).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "reps do not edit the catalog"
+    );
+    let r = import_products(&t, &quality, "", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&String> = r.body["error"]["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "row 3: 生产企业",
+            "row 4: 产品线",
+            "row 4: 产品编码",
+            "row 4: 序列号管理",
+            "row 5: 产品编码"
+        ]
+    );
+    assert!(
+        r.field("row 4: 产品编码")
+            .unwrap()
+            .contains("same code as row 2")
+    );
+    assert!(
+        r.field("row 5: 产品编码")
+            .unwrap()
+            .contains("already in the catalog")
+    );
+    let found = t.get("/api/v1/products?q=RK-GW", &quality).await;
+    assert_eq!(
+        found.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing half-imported"
+    );
+    let good = format!(
+        "{header}\nRK-GW-14,PTCA导引导丝,0.014in×190cm,高值耗材,{maker},根,否,否,36\n\
+         RK-GW-18,PTCA导引导丝,0.018in×190cm,consumables,{maker},根,no,no,36\n"
+    );
+    let dry = import_products(&t, &quality, "dry_run=true", &good).await;
+    assert_eq!(
+        (
+            dry.body["imported"].as_bool(),
+            dry.body["created"]["products"].as_i64()
+        ),
+        (Some(false), Some(2))
+    );
+    let r = import_products(&t, &quality, "", &good).await;
+    assert_eq!(r.body["imported"], true, "{:?}", r.body);
+    let (status, _, bytes) = t.fetch("/api/v1/exports/products.csv?q=RK-", &rep).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.contains("RK-GW-18,PTCA导引导丝,0.018in×190cm,高值耗材"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("RK-US-8000") && l.contains("国械注准20233060581")),
+        "the current registration is exported: {text}"
+    );
+}

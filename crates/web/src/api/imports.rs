@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medcrm_app::customers::InstitutionQuery;
 use medcrm_app::imports::{Format, ImportKind, ImportReport, Labels, MAX_FILE_BYTES, Quiet};
+use medcrm_app::products::ProductQuery;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -42,6 +43,7 @@ pub struct CreatedBody {
     pub institutions: u32,
     pub departments: u32,
     pub contacts: u32,
+    pub products: u32,
 }
 
 /// The outcome of an import or a dry run.
@@ -77,6 +79,7 @@ impl From<ImportReport> for ImportReportBody {
                 institutions: r.created.institutions,
                 departments: r.created.departments,
                 contacts: r.created.contacts,
+                products: r.created.products,
             },
             errors: r
                 .errors
@@ -252,16 +255,21 @@ impl ExportQuery {
     }
 
     fn labels(&self) -> Result<Labels, ApiError> {
-        match self.lang.as_deref() {
-            None | Some("" | "zh-CN" | "zh") => Ok(Labels::Chinese),
-            Some("en") => Ok(Labels::Codes),
-            Some(_) => Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "validation failed",
-            )
-            .field("lang", "use zh-CN or en")),
-        }
+        labels_of(self.lang.as_deref())
+    }
+}
+
+/// `lang` of an export: Chinese labels (default) or codes.
+fn labels_of(lang: Option<&str>) -> Result<Labels, ApiError> {
+    match lang {
+        None | Some("" | "zh-CN" | "zh") => Ok(Labels::Chinese),
+        Some("en") => Ok(Labels::Codes),
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "validation failed",
+        )
+        .field("lang", "use zh-CN or en")),
     }
 }
 
@@ -311,11 +319,99 @@ async fn export(
             "contacts",
         ),
     };
+    send_table(table, format, name).await
+}
+
+/// The table written as a file (off the async threads: a big workbook is CPU work).
+async fn send_table(
+    table: medcrm_app::imports::Table,
+    format: Format,
+    name: &str,
+) -> Result<Response, ApiError> {
     let bytes =
         tokio::task::spawn_blocking(move || medcrm_app::imports::write_table(&table, format))
             .await
             .map_err(|e| medcrm_app::Error::Internal(format!("export: {e}")))??;
     Ok(download(bytes, format, name))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductExportQuery {
+    /// Part of the name, code or model, or the name's pinyin initials.
+    pub q: Option<String>,
+    pub product_line: Option<String>,
+    pub manufacturer_id: Option<i64>,
+    pub active: Option<bool>,
+    /// `zh-CN` (default) or `en`, as for institutions.
+    pub lang: Option<String>,
+}
+
+async fn export_products(
+    s: AppState,
+    ctx: medcrm_app::Ctx,
+    q: ProductExportQuery,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let labels = labels_of(q.lang.as_deref())?;
+    let query = ProductQuery {
+        query: q.q,
+        product_line: q.product_line,
+        manufacturer_id: q.manufacturer_id,
+        active: q.active,
+        cursor: None,
+        limit: None,
+    };
+    let table = s.app.export_products(&ctx, &query, labels).await?;
+    send_table(table, format, "products").await
+}
+
+/// SYS-3, PRD-1: the product catalog (with the list's filters) as CSV, in the import's
+/// columns plus each product's current registration.
+#[utoipa::path(get, path = "/api/v1/exports/products.csv", tag = "imports", security(("bearer" = [])),
+    params(ProductExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The CSV file"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_products_csv(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(q): ApiQuery<ProductExportQuery>,
+) -> Result<Response, ApiError> {
+    export_products(s, ctx, q, Format::Csv).await
+}
+
+/// SYS-3, PRD-1: the product catalog as an Excel workbook (.xlsx).
+#[utoipa::path(get, path = "/api/v1/exports/products.xlsx", tag = "imports", security(("bearer" = [])),
+    params(ProductExportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            body = Vec<u8>, description = "The workbook"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_products_xlsx(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(q): ApiQuery<ProductExportQuery>,
+) -> Result<Response, ApiError> {
+    export_products(s, ctx, q, Format::Xlsx).await
+}
+
+/// SYS-3, PRD-1: import catalog entries (compliance roles): one row per product with code,
+/// name, model, product line, manufacturer (by name, a manufacturer on the suppliers page) and
+/// unit; serialized / implantable / active as 是/否. All rows or none; codes new to the catalog.
+#[utoipa::path(post, path = "/api/v1/imports/products", tag = "imports", security(("bearer" = [])),
+    params(ImportParams),
+    request_body(description = "The file: CSV (UTF-8 or GBK) or .xlsx.",
+        content(("text/csv"), ("application/octet-stream"))),
+    responses((status = 200, body = ImportReportBody, description = "Imported, or the dry run's report"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "The file is larger than 20 MiB"),
+        (status = 422, body = ErrorBody, description = "Bad parameter, unreadable file, or rows refused")))]
+pub async fn import_products(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(p): ApiQuery<ImportParams>,
+    FileBody(body): FileBody,
+) -> Result<Json<ImportReportBody>, ApiError> {
+    import(s, ctx, ImportKind::Products, p, body).await
 }
 
 /// SYS-3: the caller's institutions (their scope only, with the list's filters) as CSV

@@ -220,6 +220,20 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route(
+            "/api/v1/imports/products",
+            post(imports::import_products).layer(axum::extract::DefaultBodyLimit::max(
+                imports::MAX_IMPORT_BODY_BYTES,
+            )),
+        )
+        .route(
+            "/api/v1/exports/products.csv",
+            get(imports::export_products_csv),
+        )
+        .route(
+            "/api/v1/exports/products.xlsx",
+            get(imports::export_products_xlsx),
+        )
+        .route(
             "/api/v1/exports/institutions.csv",
             get(imports::export_institutions_csv),
         )
