@@ -17,6 +17,7 @@ use medcrm_store::{Page, Tx, settings};
 
 use crate::customers::{check_text, institution_record, parse_date, today, visible_institution};
 use crate::error::Fields;
+use crate::imports::{Row, Table};
 use crate::org::{blank_to_none, region_tree, visibility};
 use crate::pipeline::{enter_stage, visible_opportunity};
 use crate::policy::{self, Action};
@@ -758,6 +759,59 @@ impl App {
         }
         tx.commit().await?;
         Ok(after)
+    }
+
+    /// PRC-3: the quote's current version as a sheet (for .xlsx/.csv): one row per line and
+    /// a total row; prices in yuan with two decimals, as the customer reads them.
+    pub async fn quote_sheet(&self, ctx: &Ctx, id: i64) -> Result<(QuoteRecord, Table)> {
+        let detail = self.quote(ctx, id).await?;
+        let mut rows: Vec<Row> = detail
+            .lines
+            .iter()
+            .map(|l| Row {
+                number: 0,
+                cells: vec![
+                    l.line_no.to_string(),
+                    l.product_code.clone(),
+                    l.product_name.clone(),
+                    l.model.clone(),
+                    l.unit.clone(),
+                    l.quantity.to_string(),
+                    format_yuan(l.list_price_fen),
+                    format_yuan(l.unit_price_fen),
+                    format_yuan(l.unit_price_fen.saturating_mul(l.quantity)),
+                ],
+            })
+            .collect();
+        let mut total = vec![String::new(); 9];
+        total[1] = "合计".into();
+        total[8] = format_yuan(detail.record.total_fen);
+        rows.push(Row {
+            number: 0,
+            cells: total,
+        });
+        for (i, row) in rows.iter_mut().enumerate() {
+            row.number = u32::try_from(i + 2).unwrap_or(u32::MAX);
+        }
+        let headers = [
+            "序号",
+            "产品编码",
+            "产品名称",
+            "型号规格",
+            "单位",
+            "数量",
+            "目录价（元）",
+            "单价（元）",
+            "金额（元）",
+        ];
+        let table = Table {
+            header_row: 1,
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            rows,
+            numeric: vec![0, 5],
+            sheet: format!("{} v{}", detail.record.number, detail.record.version),
+        };
+        Ok((detail.record, table))
     }
 
     /// PRC-3: a new version in draft with the current lines, keeping the old version.

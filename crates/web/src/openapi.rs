@@ -47,7 +47,7 @@ use crate::api;
         api::pricing::prices, api::pricing::propose_price, api::pricing::approvals, api::pricing::decide,
         api::pricing::list, api::pricing::get, api::pricing::create, api::pricing::update,
         api::pricing::submit, api::pricing::send, api::pricing::accept, api::pricing::decline,
-        api::pricing::revise,
+        api::pricing::revise, api::pricing::sheet,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

@@ -348,3 +348,23 @@ async fn prc_3_quotes_stay_in_scope_and_the_gate_is_checked_again_when_sending()
             .contains(&format!("expired on {}", days_from_today(-1)))
     );
 }
+
+#[tokio::test]
+async fn prc_3_the_quote_sheet_exports_lines_and_total_within_scope() {
+    let t = spawn_app().await;
+    let rep = t.login("rep.east").await;
+    let north = t.login("rep.north").await;
+    let us = product_id(&t, &rep, "RK-US-8000").await;
+    let zhongshan = institution_id(&t, &rep, "fddxfszsyy").await;
+    let q = quote(&t, &rep, zhongshan, us, Some("1311000")).await;
+    let path = format!("/api/v1/quotes/{}/sheet.xlsx", q["id"]);
+    let (status, content_type, bytes) = t.fetch(&path, &rep).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.contains("spreadsheetml"));
+    let table = medcrm_app::imports::parse_table(&bytes, None).unwrap();
+    assert_eq!(table.headers[2], "产品名称");
+    assert_eq!(table.rows[0].cells[7], "1,311,000.00");
+    assert_eq!(table.rows[1].cells[1], "合计");
+    assert_eq!(table.rows[1].cells[8], "1,311,000.00");
+    assert_eq!(t.fetch(&path, &north).await.0, StatusCode::NOT_FOUND);
+}

@@ -323,7 +323,7 @@ async fn export(
 }
 
 /// The table written as a file (off the async threads: a big workbook is CPU work).
-async fn send_table(
+pub async fn send_table(
     table: medcrm_app::imports::Table,
     format: Format,
     name: &str,

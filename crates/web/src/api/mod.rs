@@ -176,6 +176,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/quotes/{id}/accept", post(pricing::accept))
         .route("/api/v1/quotes/{id}/decline", post(pricing::decline))
         .route("/api/v1/quotes/{id}/revise", post(pricing::revise))
+        .route("/api/v1/quotes/{id}/sheet.xlsx", get(pricing::sheet))
         .route("/api/v1/notifications", get(notifications::list))
         .route(
             "/api/v1/notifications/read-all",

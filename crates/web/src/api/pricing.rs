@@ -480,3 +480,20 @@ quote_action!(
     /// PRC-3: a new draft version with the current lines; earlier versions are kept.
     revise, "/api/v1/quotes/{id}/revise", |app, ctx, id| app.revise_quote(&ctx, id)
 );
+
+/// PRC-3: the quote's current version as an Excel sheet (lines and total), to send or print.
+#[utoipa::path(get, path = "/api/v1/quotes/{id}/sheet.xlsx", tag = "pricing", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            body = Vec<u8>, description = "The quote sheet"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn sheet(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<axum::response::Response, ApiError> {
+    let (quote, table) = s.app.quote_sheet(&ctx, id).await?;
+    let xlsx = medcrm_app::imports::Format::Xlsx;
+    crate::api::imports::send_table(table, xlsx, &quote.number).await
+}
