@@ -44,6 +44,8 @@ pub enum Action {
     /// PRC-3: quotes, in the same scope as the pipeline.
     ReadQuotes,
     ManageQuotes,
+    /// PRC-2: the discount depths that route a request to each approval level.
+    ConfigurePricing,
     /// PRC-1/2: decide approvals; how deep a discount the actor may approve is
     /// [`approval_authority`].
     DecideApprovals,
@@ -112,6 +114,8 @@ fn role_scope(role: Role, action: Action) -> Option<Scope> {
         (DecideApprovals, SalesManager) => Some(Scope::Region),
         (DecideApprovals, SalesDirector | Executive) => Some(Scope::Company),
         (DecideApprovals, _) => None,
+        (ConfigurePricing, Admin | SalesDirector | Executive) => Some(Scope::Company),
+        (ConfigurePricing, _) => None,
     }
 }
 

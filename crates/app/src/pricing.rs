@@ -297,6 +297,38 @@ async fn save(
 }
 
 impl App {
+    /// PRC-2: the routing of price adjustments by discount depth.
+    pub async fn approval_rule(&self, ctx: &Ctx) -> Result<ApprovalRule> {
+        policy::require(&ctx.actor, Action::ReadPrices)?;
+        let mut tx = self.db.read().await?;
+        approval_rule(&mut tx).await
+    }
+
+    /// PRC-2: sets up to which depth (bp) a manager, then a director decides; deeper goes to
+    /// an executive. Applies to requests submitted from now on.
+    pub async fn set_approval_rule(&self, ctx: &Ctx, rule: ApprovalRule) -> Result<ApprovalRule> {
+        policy::require(&ctx.actor, Action::ConfigurePricing)?;
+        rule.validate()
+            .map_err(|e| Error::invalid("director_max_bp", e))?;
+        let mut tx = self.db.write().await?;
+        let before = approval_rule(&mut tx).await?;
+        let value = format!("{},{}", rule.manager_max_bp, rule.director_max_bp);
+        settings::set(&mut tx, APPROVAL_RULE_KEY, &value).await?;
+        let text = |r: &ApprovalRule| format!("{},{}", r.manager_max_bp, r.director_max_bp);
+        audit::record(
+            &mut tx,
+            ctx,
+            "setting",
+            APPROVAL_RULE_KEY,
+            "update",
+            Some(&text(&before)),
+            Some(&value),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rule)
+    }
+
     /// PRC-1: the price history of a product, newest first, with each version's approval.
     pub async fn prices(&self, ctx: &Ctx, product_id: i64) -> Result<Vec<PriceView>> {
         policy::require(&ctx.actor, Action::ReadPrices)?;

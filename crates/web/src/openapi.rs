@@ -48,6 +48,7 @@ use crate::api;
         api::pricing::list, api::pricing::get, api::pricing::create, api::pricing::update,
         api::pricing::submit, api::pricing::send, api::pricing::accept, api::pricing::decline,
         api::pricing::revise, api::pricing::sheet,
+        api::pricing::approval_levels, api::pricing::set_approval_levels,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

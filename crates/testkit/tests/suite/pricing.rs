@@ -368,3 +368,81 @@ async fn prc_3_the_quote_sheet_exports_lines_and_total_within_scope() {
     assert_eq!(table.rows[1].cells[8], "1,311,000.00");
     assert_eq!(t.fetch(&path, &north).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn prc_2_routing_by_depth_is_configurable_by_the_director() {
+    let t = spawn_app().await;
+    let rep = t.login("rep.east").await;
+    let manager = t.login("manager.east").await;
+    let director = t.login("director").await;
+    let path = "/api/v1/settings/approval-levels";
+    assert_eq!(
+        t.get(path, &rep).await.body,
+        json!({"manager_max_bp": 500, "director_max_bp": 1500})
+    );
+    let wider = json!({"manager_max_bp": 1500, "director_max_bp": 2500});
+    assert_eq!(
+        t.put(path, &rep, wider.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .put(
+            path,
+            &director,
+            json!({"manager_max_bp": 900, "director_max_bp": 800}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.put(path, &director, wider).await.status, StatusCode::OK);
+    // 12 % is now within a manager's reach.
+    let us = product_id(&t, &rep, "RK-US-8000").await;
+    let ruijin = institution_id(&t, &rep, "shjtdxyxyfsrjyy").await;
+    let q = quote(&t, &rep, ruijin, us, Some("1214400")).await;
+    act(&t, &rep, &q, "submit").await;
+    let approval = pending(&t, &rep, &q).await;
+    assert_eq!(approval["level"], "manager");
+    assert_eq!(
+        decide(&t, &manager, &approval, true).await.body["status"],
+        "approved"
+    );
+}
+
+#[tokio::test]
+async fn prc_1_a_region_and_grade_price_beats_the_company_list() {
+    let t = spawn_app().await;
+    let rep = t.login("rep.east").await;
+    let north = t.login("rep.north").await;
+    let finance = t.login("finance").await;
+    let director = t.login("director").await;
+    let admin = t.login("admin").await;
+    let tni = product_id(&t, &rep, "LJ-TNI-100").await;
+    let east = t.region_id(&admin, "EAST").await;
+    let zhongshan = institution_id(&t, &rep, "fddxfszsyy").await;
+    let grade = t
+        .get(&format!("/api/v1/institutions/{zhongshan}"), &rep)
+        .await
+        .body["institution"]["grade"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let proposed = t
+        .post(
+            "/api/v1/prices",
+            &finance,
+            json!({"product_id": tni, "region_id": east, "grade": grade, "price": "3300",
+                   "effective_from": days_from_today(0), "reason": "华东集采中标价"}),
+        )
+        .await;
+    assert_eq!(proposed.status, StatusCode::CREATED, "{:?}", proposed.body);
+    decide(&t, &director, &proposed.body["approval"], true).await;
+    // Shanghai is under East: the East price; Beijing keeps the company list price.
+    assert_eq!(
+        quote(&t, &rep, zhongshan, tni, None).await["total"],
+        "3,300.00"
+    );
+    let xiehe = institution_id(&t, &north, "bjxhyy").await;
+    assert_eq!(
+        quote(&t, &north, xiehe, tni, None).await["total"],
+        "3,600.00"
+    );
+}

@@ -164,6 +164,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/sale-check", get(products::sale_check))
         .route("/api/v1/prices", post(pricing::propose_price))
+        .route(
+            "/api/v1/settings/approval-levels",
+            get(pricing::approval_levels).put(pricing::set_approval_levels),
+        )
         .route("/api/v1/approvals", get(pricing::approvals))
         .route("/api/v1/approvals/{id}/decision", post(pricing::decide))
         .route("/api/v1/quotes", get(pricing::list).post(pricing::create))

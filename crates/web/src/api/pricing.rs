@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use medcrm_app::domain::pipeline::format_yuan;
-use medcrm_app::domain::pricing::discount_bp;
+use medcrm_app::domain::pricing::{ApprovalRule, discount_bp};
 use medcrm_app::pricing::{
     ApprovalRecord, LineInput, PriceInput, PriceView, QuoteDetail, QuoteInput, QuoteLine,
     QuoteQuery, QuoteRecord,
@@ -496,4 +496,48 @@ pub async fn sheet(
     let (quote, table) = s.app.quote_sheet(&ctx, id).await?;
     let xlsx = medcrm_app::imports::Format::Xlsx;
     crate::api::imports::send_table(table, xlsx, &quote.number).await
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalLevels {
+    /// Discounts up to this depth (basis points, 500 = 5 %) are a manager's to approve.
+    pub manager_max_bp: u32,
+    /// Up to this depth a director's; deeper ones an executive's. Below 10,000.
+    pub director_max_bp: u32,
+}
+
+/// PRC-2: the discount depths routing a price adjustment to manager, director or executive.
+#[utoipa::path(get, path = "/api/v1/settings/approval-levels", tag = "pricing", security(("bearer" = [])),
+    responses((status = 200, body = ApprovalLevels), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn approval_levels(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+) -> Result<Json<ApprovalLevels>, ApiError> {
+    let r = s.app.approval_rule(&ctx).await?;
+    Ok(Json(ApprovalLevels {
+        manager_max_bp: r.manager_max_bp,
+        director_max_bp: r.director_max_bp,
+    }))
+}
+
+/// PRC-2: set the routing (director, executive or admin); 0 < manager ≤ director < 10,000.
+#[utoipa::path(put, path = "/api/v1/settings/approval-levels", tag = "pricing", security(("bearer" = [])),
+    request_body = ApprovalLevels,
+    responses((status = 200, body = ApprovalLevels), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_approval_levels(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(b): ApiJson<ApprovalLevels>,
+) -> Result<Json<ApprovalLevels>, ApiError> {
+    let rule = ApprovalRule {
+        manager_max_bp: b.manager_max_bp,
+        director_max_bp: b.director_max_bp,
+    };
+    let r = s.app.set_approval_rule(&ctx, rule).await?;
+    Ok(Json(ApprovalLevels {
+        manager_max_bp: r.manager_max_bp,
+        director_max_bp: r.director_max_bp,
+    }))
 }
