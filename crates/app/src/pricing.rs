@@ -11,9 +11,10 @@ use medcrm_domain::pricing::{
 };
 use medcrm_domain::products::Refusal;
 use medcrm_store::customers::InstitutionRecord;
+use medcrm_store::notifications::{self as inbox, NewNotification};
 use medcrm_store::pricing::{self as store, Inbox, NewApproval, NewLine, NewPrice, NewQuote};
 pub use medcrm_store::pricing::{ApprovalRecord, PriceRecord, QuoteLine, QuoteRecord};
-use medcrm_store::{Page, Tx, settings};
+use medcrm_store::{Page, Tx, settings, users};
 
 use crate::customers::{check_text, institution_record, parse_date, today, visible_institution};
 use crate::error::Fields;
@@ -132,6 +133,55 @@ pub(crate) async fn list_price(
     regions.extend(tree.ancestors(institution.region_id));
     let grade: Grade = institution.grade.parse().map_err(Error::Internal)?;
     Ok(applicable(&rows, &regions, grade, date).map(|r| r.price_fen))
+}
+
+/// SYS-2: tells whoever may decide a new request: for a manager-level request the managers
+/// of the customer's region (up the tree), else — or when the region has none — the users
+/// holding the level's role.
+async fn notify_approvers(
+    tx: &mut Tx,
+    approval_id: i64,
+    level: ApprovalLevel,
+    region_id: Option<i64>,
+    summary: &str,
+) -> Result<()> {
+    let role = |r: &str, regions: Option<Vec<i64>>| users::Filter {
+        role: Some(r.into()),
+        visible_regions: regions,
+        ..Default::default()
+    };
+    let mut to = Vec::new();
+    if level == ApprovalLevel::Manager
+        && let Some(region) = region_id
+    {
+        let mut chain = region_tree(tx).await?.ancestors(region);
+        chain.push(region);
+        let managers = role("sales_manager", Some(chain));
+        to = users::list(tx, &managers, 0, crate::MAX_PAGE_SIZE)
+            .await?
+            .items;
+    }
+    if to.is_empty() {
+        let code = match level {
+            ApprovalLevel::Manager | ApprovalLevel::Director => "sales_director",
+            ApprovalLevel::Executive => "executive",
+        };
+        to = users::list(tx, &role(code, None), 0, crate::MAX_PAGE_SIZE)
+            .await?
+            .items;
+    }
+    for user in to {
+        let n = NewNotification {
+            user_id: user.id,
+            kind: "approval_requested",
+            subject: summary,
+            detail: level.code(),
+            link: "/approvals",
+            dedupe_key: &format!("approval_requested:{approval_id}:{}", user.id),
+        };
+        inbox::add(tx, &n, now_ms()).await?;
+    }
+    Ok(())
 }
 
 /// The lines of a quote priced and checked: each product exists, has a list price, and may be
@@ -402,6 +452,14 @@ impl App {
         };
         let approval_id =
             store::insert_approval(&mut tx, &approval, ctx.actor.user_id, now_ms()).await?;
+        notify_approvers(
+            &mut tx,
+            approval_id,
+            ApprovalLevel::Director,
+            None,
+            &summary,
+        )
+        .await?;
         let record = store::get_price(&mut tx, id)
             .await?
             .ok_or(Error::NotFound("price"))?;
@@ -522,6 +580,19 @@ impl App {
         let after = store::get_approval(&mut tx, id)
             .await?
             .ok_or(Error::NotFound("approval"))?;
+        let link = match after.quote_id {
+            Some(q) => format!("/quotes/{q}"),
+            None => "/approvals".into(),
+        };
+        let told = NewNotification {
+            user_id: after.requested_by,
+            kind: "approval_decided",
+            subject: &after.summary,
+            detail: status.code(),
+            link: &link,
+            dedupe_key: &format!("approval_decided:{id}"),
+        };
+        inbox::add(&mut tx, &told, now_ms()).await?;
         audit::record(
             &mut tx,
             ctx,
@@ -699,7 +770,8 @@ impl App {
                 discount_bp: bp,
                 summary: &summary,
             };
-            store::insert_approval(&mut tx, &a, ctx.actor.user_id, now_ms()).await?;
+            let id = store::insert_approval(&mut tx, &a, ctx.actor.user_id, now_ms()).await?;
+            notify_approvers(&mut tx, id, level, Some(before.region_id), &summary).await?;
         }
         let after = save(
             &mut tx,

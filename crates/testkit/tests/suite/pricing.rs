@@ -83,6 +83,8 @@ async fn prc_1_a_price_change_applies_only_after_management_approval() {
     );
     let proposed = t.post("/api/v1/prices", &finance, change).await;
     assert_eq!(proposed.body["status"], "pending");
+    let told = t.get("/api/v1/notifications", &director).await;
+    assert_eq!(told.body["items"][0]["kind"], "approval_requested", "SYS-2");
     let before = quote(&t, &rep, zhongshan, us, None).await;
     assert_eq!(
         before["total"], "1,380,000.00",
@@ -445,4 +447,63 @@ async fn prc_1_a_region_and_grade_price_beats_the_company_list() {
         quote(&t, &north, xiehe, tni, None).await["total"],
         "3,600.00"
     );
+}
+
+fn kinds(notifications: &Value) -> Vec<String> {
+    notifications["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn sys_2_prc_2_approvers_are_told_of_requests_and_requesters_of_decisions() {
+    let t = spawn_app().await;
+    let rep = t.login("rep.east").await;
+    let north = t.login("rep.north").await;
+    let manager = t.login("manager.east").await;
+    let director = t.login("director").await;
+    let tni = product_id(&t, &rep, "LJ-TNI-100").await;
+    let zhongshan = institution_id(&t, &rep, "fddxfszsyy").await;
+    let xiehe = institution_id(&t, &north, "bjxhyy").await;
+    let before_manager = kinds(
+        &t.get("/api/v1/notifications?limit=200", &manager)
+            .await
+            .body,
+    );
+    let before_director = kinds(
+        &t.get("/api/v1/notifications?limit=200", &director)
+            .await
+            .body,
+    );
+    let count = |k: &[String], kind: &str| k.iter().filter(|x| *x == kind).count();
+    // East: the region's manager is told; the north has no manager, so the director is.
+    let q = quote(&t, &rep, zhongshan, tni, Some("3492")).await;
+    act(&t, &rep, &q, "submit").await;
+    let nq = quote(&t, &north, xiehe, tni, Some("3492")).await;
+    act(&t, &north, &nq, "submit").await;
+    let m = kinds(
+        &t.get("/api/v1/notifications?limit=200", &manager)
+            .await
+            .body,
+    );
+    assert_eq!(
+        count(&m, "approval_requested"),
+        count(&before_manager, "approval_requested") + 1
+    );
+    let d = kinds(
+        &t.get("/api/v1/notifications?limit=200", &director)
+            .await
+            .body,
+    );
+    assert_eq!(
+        count(&d, "approval_requested"),
+        count(&before_director, "approval_requested") + 1
+    );
+    let decided = decide(&t, &manager, &pending(&t, &rep, &q).await, true).await;
+    assert_eq!(decided.status, StatusCode::OK, "{:?}", decided.body);
+    let r = kinds(&t.get("/api/v1/notifications?limit=200", &rep).await.body);
+    assert!(r.contains(&"approval_decided".to_owned()));
 }
