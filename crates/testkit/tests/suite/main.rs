@@ -14,4 +14,5 @@ mod notifications;
 mod org;
 mod pipeline;
 mod pipeline_ui;
+mod products_ui;
 mod ui;
