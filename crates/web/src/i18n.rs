@@ -649,6 +649,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     // PRD/PRC: products, documents, first-time reviews, prices, quotes, approvals.
     ("nav.products", "产品", "Products"),
+    ("common.user", "用户", "User"),
     ("nav.quotes", "报价", "Quotes"),
     ("nav.approvals", "审批", "Approvals"),
     ("nav.reviews", "首营审核", "First-time reviews"),
@@ -706,7 +707,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "生产许可证在生产企业页面维护：",
         "The production licence is kept on the manufacturer's page:",
     ),
-    ("doc.gate", "销售准入", "May it be sold?"),
     (
         "doc.gate_help",
         "注册证（或备案凭证）及生产企业许可证缺失或过期的产品，不能报价、签合同或发货；客户还须持有有效的执业/经营许可证并通过首营审核。",

@@ -340,6 +340,14 @@ pub async fn people(s: &AppState, ctx: &Ctx, mut ids: Vec<i64>) -> BTreeMap<i64,
     out
 }
 
+/// A user's name from [`people`], or "user #id" when the caller may not see them.
+pub fn name_of(t: Lang, names: &BTreeMap<i64, String>, id: i64) -> String {
+    names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| format!("{} #{id}", t.t("common.user")))
+}
+
 /// Why an approve/reject decision was refused, as one line in the page language, with the
 /// app's own words after it. `own_key` explains a 403 where it means "your own submission".
 pub fn decision_error(

@@ -26,7 +26,7 @@ use crate::ui::customers::{plain_name, region_options};
 use crate::ui::products::product_page;
 use crate::ui::{
     FieldErrors, FormData, PageCtx, Shell, after_post, decision_error, field_errors, local_time,
-    people, render,
+    name_of, people, render,
 };
 
 /// A discount in basis points as a percentage with two decimals, exactly (`1234` → `12.34%`);
@@ -91,7 +91,7 @@ pub(crate) async fn prices_html(
         .flatten()
         .collect();
     let names = people(s, ctx, ids).await;
-    let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    let name = |id: i64| name_of(p.t, &names, id);
     let rows = prices
         .iter()
         .map(|v| {
@@ -579,6 +579,7 @@ struct ApprovalView {
 async fn approval_views(
     s: &AppState,
     ctx: &Ctx,
+    t: Lang,
     all: &[medcrm_app::pricing::ApprovalRecord],
 ) -> Vec<ApprovalView> {
     let ids = all
@@ -587,7 +588,7 @@ async fn approval_views(
         .flatten()
         .collect();
     let names = people(s, ctx, ids).await;
-    let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    let name = |id: i64| name_of(t, &names, id);
     all.iter()
         .map(|a| ApprovalView {
             id: a.id,
@@ -680,14 +681,11 @@ async fn quote_page(
         t: p.t,
         shell: p.shell(ctx),
         status_key: status_key(&d.record.status),
-        owner: owner
-            .get(&d.record.owner_id)
-            .cloned()
-            .unwrap_or_else(|| format!("#{}", d.record.owner_id)),
+        owner: name_of(p.t, &owner, d.record.owner_id),
         rows,
         total,
         needs: d.needs.map(|l| format!("apr.level.{}", l.code())),
-        approvals: approval_views(s, ctx, &d.approvals).await,
+        approvals: approval_views(s, ctx, p.t, &d.approvals).await,
         history: d
             .history
             .iter()
@@ -765,7 +763,7 @@ pub async fn print_quote(
     let owner = people(&s, &ctx, vec![d.record.owner_id]).await;
     let page = PrintPage {
         t: Lang::Zh,
-        owner: owner.get(&d.record.owner_id).cloned().unwrap_or_default(),
+        owner: name_of(Lang::Zh, &owner, d.record.owner_id),
         lines,
         total,
         printed_on: today().to_string(),
@@ -822,7 +820,7 @@ async fn approvals_page(
             ("rejected", "apr.status.rejected"),
         ],
         status: tab,
-        rows: approval_views(s, ctx, &page.items).await,
+        rows: approval_views(s, ctx, p.t, &page.items).await,
         next,
         decided: q.decided.is_some(),
         refused,

@@ -25,7 +25,7 @@ use crate::i18n::Lang;
 use crate::ui::audit::urlencode;
 use crate::ui::{
     FieldErrors, FormData, Options, PageCtx, Shell, after_post, decision_error, local_time,
-    options, people, render,
+    name_of, options, people, render,
 };
 
 /// The document upload route's body limit: the largest scan plus the form's other fields.
@@ -184,6 +184,7 @@ struct ReviewView {
 async fn review_views(
     s: &AppState,
     ctx: &Ctx,
+    t: Lang,
     reviews: &[ReviewRecord],
 ) -> Result<Vec<ReviewView>, UiError> {
     let ids = reviews
@@ -192,7 +193,7 @@ async fn review_views(
         .flatten()
         .collect();
     let names = people(s, ctx, ids).await;
-    let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    let name = |id: i64| name_of(t, &names, id);
     Ok(reviews
         .iter()
         .map(|r| ReviewView {
@@ -238,7 +239,7 @@ async fn reviews_html(
     html(&ReviewsSection {
         t: p.t,
         csrf: &p.csrf,
-        rows: review_views(s, ctx, reviews).await?,
+        rows: review_views(s, ctx, p.t, reviews).await?,
         // Nothing to submit while a review waits or once one is approved.
         action: action.filter(|_| !pending),
         errors,
@@ -1255,7 +1256,7 @@ async fn review_queue(
             ("rejected", "rev.status.rejected"),
         ],
         status: tab,
-        rows: review_views(s, ctx, &page.items).await?,
+        rows: review_views(s, ctx, p.t, &page.items).await?,
         next,
         decided: q.decided.is_some(),
         refused,
