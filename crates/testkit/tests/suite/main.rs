@@ -16,4 +16,5 @@ mod pipeline;
 mod pipeline_ui;
 mod pricing;
 mod products;
+mod products_ui;
 mod ui;

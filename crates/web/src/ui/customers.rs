@@ -25,17 +25,9 @@ use crate::extract::{ApiPath, ApiQuery, UiCaller};
 use crate::i18n::Lang;
 use crate::ui::audit::urlencode;
 use crate::ui::{
-    FieldErrors, FormData, PageCtx, Shell, after_post, local_time, region_name, render,
+    FieldErrors, FormData, Options, PageCtx, Shell, after_post, local_time, options, region_name,
+    render,
 };
-
-/// `(code, label key)` for a select.
-type Options = Vec<(&'static str, String)>;
-
-fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, prefix: &str) -> Options {
-    all.iter()
-        .map(|v| (code(*v), format!("{prefix}.{}", code(*v))))
-        .collect()
-}
 
 fn kinds() -> Options {
     options(InstitutionKind::ALL, InstitutionKind::code, "cus.kind")
@@ -58,7 +50,11 @@ fn grades() -> Vec<&'static str> {
 }
 
 /// Regions as `(id, indented name)`, parents before children.
-async fn region_options(s: &AppState, ctx: &Ctx, t: Lang) -> Result<Vec<(i64, String)>, UiError> {
+pub(crate) async fn region_options(
+    s: &AppState,
+    ctx: &Ctx,
+    t: Lang,
+) -> Result<Vec<(i64, String)>, UiError> {
     let all = s.app.regions(ctx).await?;
     let mut out = Vec::new();
     let mut stack: Vec<(Option<i64>, usize)> = vec![(None, 0)];
@@ -84,7 +80,7 @@ async fn region_options(s: &AppState, ctx: &Ctx, t: Lang) -> Result<Vec<(i64, St
 }
 
 /// A region's name from `region_options`, without its indentation.
-fn plain_name(regions: &[(i64, String)], id: i64) -> String {
+pub(crate) fn plain_name(regions: &[(i64, String)], id: i64) -> String {
     regions
         .iter()
         .find(|(r, _)| *r == id)
@@ -574,9 +570,11 @@ struct ShowPage {
     can_assign: bool,
     saved: bool,
     errors: FieldErrors,
+    /// PRD-3: the licences and first-time reviews section, rendered by the products pages.
+    qualification: String,
 }
 
-async fn show_page(
+pub(crate) async fn show_page(
     s: &AppState,
     ctx: &Ctx,
     p: &PageCtx,
@@ -728,6 +726,8 @@ async fn show_page(
         can_manage: policy::scope(&ctx.actor, Action::ManageCustomers).is_some(),
         can_assign,
         saved,
+        qualification: crate::ui::products::customer_qualification_html(s, ctx, p, id, &errors)
+            .await?,
         errors,
         r,
     };

@@ -11,6 +11,8 @@ mod login;
 mod me;
 mod notifications;
 mod pipeline;
+mod pricing;
+mod products;
 
 use std::collections::BTreeMap;
 
@@ -110,9 +112,60 @@ pub fn routes() -> Router<AppState> {
         .route("/pipeline/funnel", get(pipeline::funnel))
         .route("/pipeline/{id}", get(pipeline::show))
         .route("/pipeline/{id}/stage", post(pipeline::move_stage))
+        .route("/products", get(products::list).post(products::create))
+        .route("/products/new", get(products::new_form))
+        .route("/products/{id}", get(products::show).post(products::update))
+        .route("/products/{id}/edit", get(products::edit_form))
+        // PRD-2: scans up to 10 MiB; only the three document forms accept them.
+        .route(
+            "/products/{id}/documents",
+            post(products::add_product_document).layer(scan_limit()),
+        )
+        .route("/products/{id}/prices", post(pricing::propose_price))
+        .route(
+            "/suppliers",
+            get(products::suppliers).post(products::create_supplier),
+        )
+        .route("/suppliers/new", get(products::new_supplier))
+        .route("/suppliers/{id}", get(products::supplier))
+        .route(
+            "/suppliers/{id}/documents",
+            post(products::add_supplier_document).layer(scan_limit()),
+        )
+        .route(
+            "/suppliers/{id}/review",
+            post(products::submit_supplier_review),
+        )
+        .route(
+            "/customers/{id}/documents",
+            post(products::add_customer_document).layer(scan_limit()),
+        )
+        .route(
+            "/customers/{id}/review",
+            post(products::submit_customer_review),
+        )
+        .route("/documents/expiring", get(products::expiring))
+        .route("/documents/{id}/scan", get(products::scan))
+        .route("/reviews", get(products::reviews))
+        .route("/reviews/{id}/decide", post(products::decide_review))
+        .route("/quotes", get(pricing::quotes).post(pricing::create_quote))
+        .route("/quotes/new", get(pricing::new_quote))
+        .route(
+            "/quotes/{id}",
+            get(pricing::quote).post(pricing::update_quote),
+        )
+        .route("/quotes/{id}/edit", get(pricing::edit_quote))
+        .route("/quotes/{id}/print", get(pricing::print_quote))
+        .route("/quotes/{id}/{action}", post(pricing::quote_action))
+        .route("/approvals", get(pricing::approvals))
+        .route("/approvals/{id}/decide", post(pricing::decide_approval))
         .route("/static/vendor/htmx.min.js", get(htmx))
         .route("/static/vendor/echarts.min.js", get(echarts))
         .route("/static/app.css", get(css))
+}
+
+fn scan_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(products::MAX_SCAN_BODY_BYTES)
 }
 
 /// Vendored from npm `htmx.org@2.0.11` (licence beside it); served from the binary, no CDN.
@@ -200,6 +253,12 @@ impl PageCtx {
         ));
         nav.push(("/pipeline", "nav.pipeline", may(Action::ReadPipeline)));
         nav.push(("/plans", "nav.plans", may(Action::ManageCustomers)));
+        nav.push(("/products", "nav.products", may(Action::ReadProducts)));
+        nav.push(("/quotes", "nav.quotes", may(Action::ReadQuotes)));
+        nav.push(("/approvals", "nav.approvals", may(Action::DecideApprovals)));
+        let quality = may(Action::ReviewQualifications);
+        nav.push(("/reviews", "nav.reviews", quality));
+        nav.push(("/documents/expiring", "nav.expiring", quality));
         nav.push(("/admin/users", "nav.users", may(Action::ManageUsers)));
         nav.push(("/admin/regions", "nav.regions", may(Action::ManageRegions)));
         nav.push(("/admin/calendar", "nav.calendar", may(Action::ReadCalendar)));
@@ -256,6 +315,65 @@ pub fn local_time(ms: i64) -> String {
         .and_then(|t| t.in_tz("Asia/Shanghai").ok())
         .map(|z| z.strftime("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
+}
+
+/// `(code, label key)` for a select.
+pub type Options = Vec<(&'static str, String)>;
+
+pub fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, prefix: &str) -> Options {
+    all.iter()
+        .map(|v| (code(*v), format!("{prefix}.{}", code(*v))))
+        .collect()
+}
+
+/// Display names of the users `ids` the caller may see; others are left out, so a page
+/// shows `#id` for them instead of failing.
+pub async fn people(s: &AppState, ctx: &Ctx, mut ids: Vec<i64>) -> BTreeMap<i64, String> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = BTreeMap::new();
+    for id in ids {
+        if let Ok(u) = s.app.user(ctx, id).await {
+            out.insert(id, u.user.display_name);
+        }
+    }
+    out
+}
+
+/// A user's name from [`people`], or "user #id" when the caller may not see them.
+pub fn name_of(t: Lang, names: &BTreeMap<i64, String>, id: i64) -> String {
+    names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| format!("{} #{id}", t.t("common.user")))
+}
+
+/// Why an approve/reject decision was refused, as one line in the page language, with the
+/// app's own words after it. `own_key` explains a 403 where it means "your own submission".
+pub fn decision_error(
+    t: Lang,
+    e: medcrm_app::Error,
+    own_key: Option<&str>,
+) -> Result<(StatusCode, String), UiError> {
+    let status = crate::error::status_of(&e);
+    let text = match e {
+        medcrm_app::Error::Refused { code, message, .. } => {
+            let key = format!("decision.{code}");
+            format!("{}（{message}）", t.t(&key))
+        }
+        medcrm_app::Error::Conflict { message, .. } => {
+            format!("{}（{message}）", t.t("decision.conflict"))
+        }
+        medcrm_app::Error::Invalid(f) if f.contains_key("comment") => {
+            t.t("decision.comment_required").to_owned()
+        }
+        medcrm_app::Error::Invalid(f) => f.into_values().collect::<Vec<_>>().join("; "),
+        medcrm_app::Error::Forbidden if own_key.is_some() => {
+            t.t(own_key.unwrap_or_default()).to_owned()
+        }
+        other => return Err(UiError(other)),
+    };
+    Ok((status, text))
 }
 
 /// Renders a template with a status.

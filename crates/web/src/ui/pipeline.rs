@@ -356,7 +356,10 @@ pub struct NewQuery {
 }
 
 /// Up to a page of the caller's customers for the picker (a manager with more types to search).
-async fn institution_choices(s: &AppState, ctx: &Ctx) -> Result<Vec<(i64, String)>, UiError> {
+pub(crate) async fn institution_choices(
+    s: &AppState,
+    ctx: &Ctx,
+) -> Result<Vec<(i64, String)>, UiError> {
     let q = InstitutionQuery {
         limit: Some(200),
         ..Default::default()
