@@ -79,6 +79,8 @@ pub async fn max_ids(tx: &mut Tx) -> Result<(i64, i64, i64)> {
     .db()
 }
 
+/// Writes the institutions and their short-search grams (migration 0007), which the app's
+/// writes keep in `customers::insert`; `rows` have consecutive ids.
 pub async fn insert_institutions(tx: &mut Tx, rows: &[InstitutionRow]) -> Result<()> {
     const COLUMNS: usize = 26;
     for chunk in rows.chunks(rows_per_statement(COLUMNS)) {
@@ -102,6 +104,9 @@ pub async fn insert_institutions(tx: &mut Tx, rows: &[InstitutionRow]) -> Result
             q.build().execute(c).await
         })
         .db()?;
+    }
+    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+        crate::customers::index_grams(tx, first.id, last.id).await?;
     }
     Ok(())
 }
@@ -169,7 +174,7 @@ pub async fn after_bulk_insert(tx: &mut Tx) -> Result<()> {
 /// the benchmark should see the plans production sees.
 pub async fn settle(db: &Db) -> Result<()> {
     if let Db::Postgres(pool) = db {
-        sqlx::query("VACUUM ANALYZE institutions, contacts, visits")
+        sqlx::query("VACUUM ANALYZE institutions, institution_grams, contacts, visits")
             .execute(pool)
             .await
             .db()?;

@@ -14,4 +14,5 @@ mod notifications;
 mod org;
 mod pipeline;
 mod pipeline_ui;
+mod short_search;
 mod ui;
