@@ -29,3 +29,47 @@ INSERT INTO institution_grams (gram, institution_id)
 SELECT DISTINCT SUBSTR(texts.t, positions.n, widths.w), texts.id
 FROM texts, positions, (SELECT 1 AS w UNION ALL SELECT 2) widths
 WHERE positions.n + widths.w - 1 <= LENGTH(texts.t);
+
+-- OPP-2 funnel at 200k opportunities (issue 3, docs/benchmarks.md): the funnel aggregated
+-- every opportunity and every stay in scope on each request. These totals per region, owner,
+-- product line and stage answer it when no other condition is given; `store::pipeline` keeps
+-- them in the transaction of every create and move (the numbers a move adds and takes away),
+-- and `add_to_funnel_totals` computes them for bulk loads with the statement below.
+CREATE TABLE opportunity_funnel (
+    region_id          BIGINT NOT NULL,
+    owner_id           BIGINT NOT NULL,
+    product_line       TEXT NOT NULL,
+    stage              TEXT NOT NULL,
+    -- Opportunities in this stage now, and their amount.
+    current_count      BIGINT NOT NULL,
+    current_amount_fen BIGINT NOT NULL,
+    -- Stays that ever entered this stage (an opportunity enters a stage at most once).
+    reached            BIGINT NOT NULL,
+    -- Finished stays and their total length, for the average time in stage.
+    stay_ms_total      BIGINT NOT NULL,
+    stays              BIGINT NOT NULL,
+    -- Opportunities lost straight from this stage.
+    lost_here          BIGINT NOT NULL,
+    PRIMARY KEY (region_id, owner_id, product_line, stage)
+);
+
+INSERT INTO opportunity_funnel (region_id, owner_id, product_line, stage, current_count,
+    current_amount_fen, reached, stay_ms_total, stays, lost_here)
+SELECT region_id, owner_id, product_line, stage, SUM(c), SUM(a), SUM(r), SUM(ms), SUM(st), SUM(l)
+FROM (
+    SELECT region_id, owner_id, product_line, stage,
+        1 AS c, amount_fen AS a, 0 AS r, 0 AS ms, 0 AS st, 0 AS l
+    FROM opportunities
+    UNION ALL
+    SELECT o.region_id, o.owner_id, o.product_line, s.stage, 0, 0, 1,
+        COALESCE(s.left_at_ms - s.entered_at_ms, 0), CASE WHEN s.left_at_ms IS NULL THEN 0 ELSE 1 END, 0
+    FROM opportunity_stages s JOIN opportunities o ON o.id = s.opportunity_id
+    UNION ALL
+    SELECT o.region_id, o.owner_id, o.product_line, s.stage, 0, 0, 0, 0, 0, 1
+    FROM opportunity_stages n JOIN opportunities o ON o.id = n.opportunity_id
+    JOIN opportunity_stages s ON s.opportunity_id = n.opportunity_id
+        AND s.id = (SELECT MAX(p.id) FROM opportunity_stages p
+                    WHERE p.opportunity_id = n.opportunity_id AND p.id < n.id)
+    WHERE n.stage IN ('lost', 'tender_lost')
+) AS f
+GROUP BY region_id, owner_id, product_line, stage;
