@@ -435,3 +435,202 @@ pub async fn history_by_stage(tx: &mut Tx, f: &Filter) -> Result<Vec<(String, i6
     })
     .db()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customers::{self, Classification, InstitutionFields};
+    use crate::{Db, regions, users};
+
+    /// Everything the funnel reads, per stage, sorted.
+    type Figures = (
+        Vec<(String, i64, i64)>,
+        Vec<(String, i64, i64, i64)>,
+        Vec<(String, i64)>,
+    );
+
+    async fn figures(tx: &mut Tx, f: &Filter) -> Figures {
+        let nonzero = |v: &[i64]| v.iter().any(|n| *n != 0);
+        let mut current = current_by_stage(tx, f).await.unwrap();
+        current.retain(|r| nonzero(&[r.1, r.2]));
+        current.sort();
+        let mut history = history_by_stage(tx, f).await.unwrap();
+        history.retain(|r| nonzero(&[r.1, r.2, r.3]));
+        history.sort();
+        let mut lost = lost_by_stage(tx, f).await.unwrap();
+        lost.retain(|r| r.1 != 0);
+        lost.sort();
+        (current, history, lost)
+    }
+
+    /// OPP-2: the funnel totals kept by every create and move (migration 0007) say exactly what
+    /// the aggregates over the opportunities and their stays say, whole and narrowed, moves
+    /// within one millisecond and losses from a tender included.
+    #[tokio::test]
+    async fn opp_2_funnel_totals_answer_what_the_aggregates_answer() {
+        let dir = std::env::temp_dir().join(format!("medcrm-store-funnel-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::fs::remove_file(dir.join("medcrm.db"));
+        let db = Db::connect(None, &dir).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut tx = db.write().await.unwrap();
+        let mut region_ids = Vec::new();
+        for code in ["EAST", "NORTH"] {
+            let r = regions::NewRegion {
+                parent_id: None,
+                kind: "region",
+                code,
+                name_zh: code,
+                name_en: code,
+            };
+            region_ids.push(regions::insert(&mut tx, &r, 0).await.unwrap());
+        }
+        let mut user_ids = Vec::new();
+        for username in ["rep.a", "rep.b"] {
+            let u = users::NewUser {
+                username,
+                display_name: username,
+                email: None,
+                phone: None,
+                password_hash: "x",
+                locale: "zh-CN",
+            };
+            user_ids.push(users::insert(&mut tx, &u, 0).await.unwrap());
+        }
+        let fields = InstitutionFields {
+            name: "上海市第六人民医院".into(),
+            name_initials: "shsdlrmyy".into(),
+            credit_code: None,
+            kind: "hospital".into(),
+            level: "3A".into(),
+            province: "上海".into(),
+            city: "上海市".into(),
+            address: String::new(),
+            beds: None,
+            phone: String::new(),
+            scale_score: 3,
+            demand_score: 3,
+            willingness_score: 3,
+            needs: String::new(),
+            preferences: String::new(),
+            procurement_plan: String::new(),
+        };
+        let class = Classification {
+            category: "normal",
+            grade: "B",
+            source: "rule",
+            next_visit_due: "2026-12-01",
+        };
+        let institution =
+            customers::insert(&mut tx, &fields, region_ids[0], user_ids[0], &class, 0)
+                .await
+                .unwrap();
+        let paths: [&[&str]; 6] = [
+            &["lead"],
+            &["lead", "qualified", "lost"],
+            &[
+                "lead",
+                "qualified",
+                "needs_analysis",
+                "proposal",
+                "negotiation",
+                "contract",
+                "won",
+            ],
+            &[
+                "lead",
+                "qualified",
+                "needs_analysis",
+                "proposal",
+                "tender_announced",
+                "bid_submitted",
+                "tender_lost",
+                "lost",
+            ],
+            &[
+                "lead",
+                "qualified",
+                "needs_analysis",
+                "proposal",
+                "tender_announced",
+                "bid_submitted",
+                "tender_won",
+                "contract",
+            ],
+            &["lead", "qualified", "needs_analysis", "lost"],
+        ];
+        for (k, path) in (0i64..).zip(paths.iter().cycle().take(24)) {
+            let owner_id = user_ids[usize::try_from(k % 2).unwrap()];
+            let new = NewOpportunity {
+                institution_id: institution,
+                title: "彩超",
+                product_line: if k % 3 == 0 { "ivd" } else { "large_equipment" },
+                amount_fen: 100_000 * (k + 1),
+                expected_close: "2027-06-30",
+                owner_id,
+                region_id: region_ids[usize::try_from(k / 12).unwrap()],
+            };
+            let at = |stage| StagePosition {
+                stage,
+                owner_id,
+                due: None,
+                note: "",
+            };
+            let mut now = 1_000 * k;
+            let id = insert(&mut tx, &new, &at(path[0]), now).await.unwrap();
+            for step in path.windows(2) {
+                // Every third opportunity makes its moves within one millisecond.
+                if k % 3 != 1 {
+                    now += 7 + k;
+                }
+                let reason = if step[1] == "lost" { "价格" } else { "" };
+                move_stage(&mut tx, id, step[0], &at(step[1]), reason, now)
+                    .await
+                    .unwrap();
+            }
+        }
+        // The aggregates answer whenever a text condition is given; an empty one matches all.
+        let narrowings = [
+            Filter::default(),
+            Filter {
+                product_line: Some("ivd".into()),
+                ..Filter::default()
+            },
+            Filter {
+                owner_id: Some(user_ids[1]),
+                visible_regions: Some(vec![region_ids[1]]),
+                ..Filter::default()
+            },
+            Filter {
+                region_ids: Some(vec![region_ids[0]]),
+                only_owner: Some(user_ids[0]),
+                product_line: Some("large_equipment".into()),
+                ..Filter::default()
+            },
+        ];
+        for f in narrowings {
+            assert!(totals_answer(&f));
+            let scanned = Filter {
+                query: Some(String::new()),
+                ..f.clone()
+            };
+            let totals = figures(&mut tx, &f).await;
+            assert!(!totals.0.is_empty());
+            assert_eq!(totals, figures(&mut tx, &scanned).await, "{f:?}");
+        }
+        let everything = figures(&mut tx, &Filter::default()).await;
+        let lost_from: Vec<&str> = everything.2.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            lost_from,
+            [
+                "bid_submitted",
+                "needs_analysis",
+                "qualified",
+                "tender_lost"
+            ]
+        );
+        drop(tx);
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
