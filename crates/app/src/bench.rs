@@ -1,10 +1,13 @@
-//! `medcrm bench customers`: a reproducible load test of the customer list (issue 3).
+//! `medcrm bench customers`: a reproducible load test of the customer list and the funnel
+//! (issue 3).
 //!
-//! It fills a scratch database with a deterministic book of N institutions (3 contacts and
-//! 10 visits each, about a third of them overdue), then times the real use case
-//! [`App::institutions`] from several concurrent clients, as a region manager and as the sales
-//! director. Generated rows bypass the use cases and the audit log (that is what makes 1M
-//! visits take seconds, not hours), so the benchmark refuses any database it did not create.
+//! It fills a scratch database with a deterministic book of N institutions (3 contacts,
+//! 10 visits and 2 opportunities each, about a third of them overdue; the opportunities spread
+//! over every stage with their stage history), then times the real use cases
+//! [`App::institutions`] and [`App::funnel`] from several concurrent clients, as a region
+//! manager and as the sales director. Generated rows bypass the use cases and the audit log
+//! (that is what makes 1M visits take seconds, not hours), so the benchmark refuses any
+//! database it did not create.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -12,11 +15,15 @@ use std::time::{Duration, Instant};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use medcrm_domain::customers::{Assessment, GradeRule, VisitPolicy, credit_check_char, initials};
-use medcrm_store::bench::{self as store, ContactRow, InstitutionRow, VisitRow};
+use medcrm_domain::pipeline::{Stage, StageTimes};
+use medcrm_store::bench::{
+    self as store, ContactRow, InstitutionRow, OpportunityRow, StageRow, VisitRow,
+};
 use medcrm_store::{regions, settings, users};
 
 use crate::auth::Actor;
 use crate::customers::{InstitutionQuery, today};
+use crate::pipeline::OpportunityQuery;
 use crate::{App, Ctx, Error, Result, now_ms};
 
 /// Above this the generator would need more distinct names than it makes well, and a run
@@ -27,11 +34,16 @@ pub const MAX_ITERATIONS: u32 = 10_000;
 pub const CLIENTS: usize = 10;
 const CONTACTS_PER_INSTITUTION: i64 = 3;
 const VISITS_PER_INSTITUTION: i64 = 10;
+/// 100k institutions make the 200k opportunities of issue 3.
+const OPPORTUNITIES_PER_INSTITUTION: i64 = 2;
 /// Institutions per write transaction (with their 3 000 contacts and 10 000 visits): large
 /// enough to amortise the commit, small enough that a SQLite reader is never starved long.
 const BATCH: u64 = 1_000;
 /// How many bench institutions the database holds; absent on any database bench did not make.
 const GENERATED_KEY: &str = "bench.customers.generated";
+/// Present on books that carry opportunities; books of older versions of the bench do not,
+/// and their funnel would time an empty pipeline.
+const PIPELINE_KEY: &str = "bench.customers.opportunities_per_institution";
 /// The sales users of the demo company who own the generated book.
 const OWNERS: [&str; 4] = ["rep.east", "manager.east", "rep.north", "director"];
 
@@ -70,28 +82,55 @@ pub struct BenchReport {
     pub results: Vec<ScenarioResult>,
 }
 
-/// The list requests timed, as a user would make them.
-fn scenarios() -> [(&'static str, InstitutionQuery); 5] {
+/// A use case timed: the customer list, or the funnel.
+#[derive(Debug, Clone)]
+enum Call {
+    Institutions(InstitutionQuery),
+    Funnel(OpportunityQuery),
+}
+
+/// The requests timed, as a user would make them.
+fn scenarios() -> Vec<(&'static str, Call)> {
     let page = |query: Option<&str>, overdue| InstitutionQuery {
         query: query.map(str::to_owned),
         overdue,
         limit: Some(50),
         ..Default::default()
     };
-    [
-        ("list, first page", page(None, false)),
+    let funnel = |product_line: Option<&str>| {
+        Call::Funnel(OpportunityQuery {
+            product_line: product_line.map(str::to_owned),
+            ..Default::default()
+        })
+    };
+    vec![
+        ("list, first page", Call::Institutions(page(None, false))),
         // A district of Hangzhou, typed as part of a name: ~1 in 1 400 institutions.
         (
             "name search 杭州市滨江区",
-            page(Some("杭州市滨江区"), false),
+            Call::Institutions(page(Some("杭州市滨江区"), false)),
         ),
         // Pinyin initials of 北京市东城区…: none are in the East region, so for the region
         // manager this is the worst case (nothing matches, everything is looked at).
-        ("pinyin search bjsd", page(Some("bjsd"), false)),
-        ("overdue visits", page(None, true)),
-        // Two characters, as people often type (协和, 瑞金): too short for a trigram index, so
-        // this one still reads every row in scope. Kept to show that limit, not hide it.
-        ("short search 协和 (no index)", page(Some("协和"), false)),
+        (
+            "pinyin search bjsd",
+            Call::Institutions(page(Some("bjsd"), false)),
+        ),
+        ("overdue visits", Call::Institutions(page(None, true))),
+        // Two characters, as people often type (协和, 瑞金): no generated name has them, so
+        // nothing is found and, without the gram index, every row in scope was read.
+        (
+            "short search 协和",
+            Call::Institutions(page(Some("协和"), false)),
+        ),
+        // One character, in ~1 of 16 generated names (儿童医院): fewer than 50 per page
+        // only when the scope is small.
+        (
+            "short search 童",
+            Call::Institutions(page(Some("童"), false)),
+        ),
+        ("funnel", funnel(None)),
+        ("funnel, large equipment", funnel(Some("large_equipment"))),
     ]
 }
 
@@ -128,9 +167,9 @@ impl App {
                 actor: self.actor_for(username).await?,
                 request_id: format!("bench-{username}"),
             };
-            for (scenario, query) in scenarios() {
+            for (scenario, call) in scenarios() {
                 results.push(
-                    self.time(&ctx, scenario, username, &query, opts.iterations)
+                    self.time(&ctx, scenario, username, &call, opts.iterations)
                         .await?,
                 );
             }
@@ -152,10 +191,22 @@ impl App {
         if self.load_demo().await? {
             let mut tx = self.db.write().await?;
             settings::set(&mut tx, GENERATED_KEY, "0").await?;
+            settings::set(
+                &mut tx,
+                PIPELINE_KEY,
+                &OPPORTUNITIES_PER_INSTITUTION.to_string(),
+            )
+            .await?;
             tx.commit().await?;
         }
         let mut tx = self.db.read().await?;
+        let pipeline = settings::get(&mut tx, PIPELINE_KEY).await?;
         match settings::get(&mut tx, GENERATED_KEY).await? {
+            Some(_) if pipeline.is_none() => Err(Error::conflict(
+                None,
+                "this book was generated by an older `medcrm bench` without opportunities; \
+                 run it on an empty database (a new --data-dir, or a new PostgreSQL database)",
+            )),
             Some(n) => n
                 .parse()
                 .map_err(|_| Error::Internal(format!("{GENERATED_KEY} is not a number: {n}"))),
@@ -179,11 +230,16 @@ impl App {
             let end = to.min(start + BATCH);
             let mut tx = self.db.write().await?;
             let (institution_id, contact_id, visit_id) = store::max_ids(&mut tx).await?;
-            let mut batch = Batch::default();
+            let (opportunity_id, stage_id) = store::max_pipeline_ids(&mut tx).await?;
+            let mut batch = Batch {
+                last_stage_id: stage_id,
+                ..Batch::default()
+            };
             let ids = Ids {
                 institution: institution_id,
                 contact: contact_id,
                 visit: visit_id,
+                opportunity: opportunity_id,
             };
             for (k, n) in (start..end).enumerate() {
                 let k = i64::try_from(k).map_err(|e| Error::Internal(e.to_string()))?;
@@ -192,6 +248,8 @@ impl App {
             store::insert_institutions(&mut tx, &batch.institutions).await?;
             store::insert_contacts(&mut tx, &batch.contacts).await?;
             store::insert_visits(&mut tx, &batch.visits).await?;
+            store::insert_opportunities(&mut tx, &batch.opportunities).await?;
+            store::insert_stages(&mut tx, &batch.stages).await?;
             store::after_bulk_insert(&mut tx).await?;
             settings::set(&mut tx, GENERATED_KEY, &end.to_string()).await?;
             tx.commit().await?;
@@ -239,12 +297,12 @@ impl App {
         ctx: &Ctx,
         scenario: &'static str,
         username: &'static str,
-        query: &InstitutionQuery,
+        call: &Call,
         iterations: u32,
     ) -> Result<ScenarioResult> {
-        let rows = self.institutions(ctx, query).await?.items.len();
-        self.clients(ctx, query, 1).await?;
-        let mut latencies = self.clients(ctx, query, iterations).await?;
+        let rows = self.call(ctx, call).await?;
+        self.clients(ctx, call, 1).await?;
+        let mut latencies = self.clients(ctx, call, iterations).await?;
         latencies.sort_unstable();
         Ok(ScenarioResult {
             scenario,
@@ -258,21 +316,32 @@ impl App {
         })
     }
 
+    /// Makes one request; answers the rows of a list page, or the opportunities a funnel
+    /// counts now, to show what it covered.
+    async fn call(&self, ctx: &Ctx, call: &Call) -> Result<usize> {
+        match call {
+            Call::Institutions(q) => Ok(self.institutions(ctx, q).await?.items.len()),
+            Call::Funnel(q) => {
+                let report = self.funnel(ctx, q).await?;
+                let counted = report.rows.iter().map(|r| r.figures.current);
+                let total: i64 = counted
+                    .chain(report.other.iter().map(|(_, f)| f.current))
+                    .sum();
+                Ok(usize::try_from(total).unwrap_or(0))
+            }
+        }
+    }
+
     /// Latencies of [`CLIENTS`] concurrent tasks each sending `iterations` requests.
-    async fn clients(
-        &self,
-        ctx: &Ctx,
-        query: &InstitutionQuery,
-        iterations: u32,
-    ) -> Result<Vec<Duration>> {
+    async fn clients(&self, ctx: &Ctx, call: &Call, iterations: u32) -> Result<Vec<Duration>> {
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..CLIENTS {
-            let (app, ctx, query) = (self.clone(), ctx.clone(), query.clone());
+            let (app, ctx, call) = (self.clone(), ctx.clone(), call.clone());
             tasks.spawn(async move {
                 let mut latencies = Vec::with_capacity(iterations as usize);
                 for _ in 0..iterations {
                     let started = Instant::now();
-                    app.institutions(&ctx, &query).await?;
+                    app.call(&ctx, &call).await?;
                     latencies.push(started.elapsed());
                 }
                 Ok::<_, Error>(latencies)
@@ -302,6 +371,10 @@ struct Batch {
     institutions: Vec<InstitutionRow>,
     contacts: Vec<ContactRow>,
     visits: Vec<VisitRow>,
+    opportunities: Vec<OpportunityRow>,
+    stages: Vec<StageRow>,
+    /// Stays vary in number per opportunity, so they are numbered as they are made.
+    last_stage_id: i64,
 }
 
 /// Ids already taken; the k-th institution of a batch gets the ones after them.
@@ -310,6 +383,7 @@ struct Ids {
     institution: i64,
     contact: i64,
     visit: i64,
+    opportunity: i64,
 }
 
 impl Ids {
@@ -318,6 +392,7 @@ impl Ids {
             institution: self.institution + k + 1,
             contact: self.contact + k * CONTACTS_PER_INSTITUTION,
             visit: self.visit + k * VISITS_PER_INSTITUTION,
+            opportunity: self.opportunity + k * OPPORTUNITIES_PER_INSTITUTION,
         }
     }
 }
@@ -628,6 +703,152 @@ fn generate_one(
             created_at_ms: now,
         });
     }
+    for j in 0..OPPORTUNITIES_PER_INSTITUTION {
+        let id = ids.opportunity + j + 1;
+        let deal = Deal {
+            id,
+            seed: mix(n, 300 + u64::try_from(j).unwrap_or(0)),
+            institution_id: ids.institution,
+            owner_id,
+            region_id,
+        };
+        generate_opportunity(&deal, today, now, batch)?;
+    }
+    Ok(())
+}
+
+/// `(product line, title, amount range in yuan)` of the deals the generator makes.
+const DEALS: &[(&str, &str, i64, i64)] = &[
+    ("large_equipment", "彩色多普勒超声系统", 800_000, 5_000_000),
+    (
+        "large_equipment",
+        "血管造影X射线系统",
+        3_000_000,
+        12_000_000,
+    ),
+    ("consumables", "内窥镜耗材年度采购", 100_000, 800_000),
+    ("consumables", "一次性手术器械集中采购", 50_000, 600_000),
+    ("ivd", "化学发光免疫分析仪及试剂", 200_000, 1_500_000),
+    ("service", "影像设备全保服务", 50_000, 400_000),
+    ("other", "手术室信息化配套", 20_000, 300_000),
+];
+const LOST_REASONS: &[&str] = &["价格高于竞品", "预算被削减", "未中标", "客户选择国产替代"];
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Who an opportunity belongs to and the number that decides everything else about it.
+struct Deal {
+    id: i64,
+    seed: u64,
+    institution_id: i64,
+    owner_id: i64,
+    region_id: i64,
+}
+
+/// The stages opportunity `seed` went through, first to current. At every open stage it
+/// stops there (22 %), is lost (12 %) or moves on; 3 proposals in 10 go to tender. Every
+/// step is one the domain allows (a test checks), so the funnel reads them as real moves.
+fn stage_path(seed: u64) -> Vec<Stage> {
+    let mut path = vec![Stage::Lead];
+    // The stage graph has no cycles, so a path is never longer than the stages there are.
+    for step in 0..Stage::ALL.len() as u64 {
+        let at = path[path.len() - 1];
+        let roll = mix(seed, 100 + step) % 100;
+        let next = match at {
+            _ if !at.is_open() => break,
+            _ if roll < 22 => break,
+            Stage::BidSubmitted if roll < 34 => Stage::TenderLost,
+            _ if roll < 34 => Stage::Lost,
+            Stage::Proposal if roll < 54 => Stage::TenderAnnounced,
+            Stage::TenderWon if roll < 67 => Stage::Contract,
+            _ => match at.next().first() {
+                Some(&first) => first,
+                None => break,
+            },
+        };
+        path.push(next);
+        // A lost tender ends as lost.
+        if next == Stage::TenderLost {
+            path.push(Stage::Lost);
+        }
+    }
+    path
+}
+
+/// Appends one opportunity and its stage history to `batch`: stays of 1 to 40 days back from
+/// a current stage entered up to 30 days ago, each open stay due after the default stage time.
+fn generate_opportunity(deal: &Deal, today: Date, now: i64, batch: &mut Batch) -> Result<()> {
+    let seed = deal.seed;
+    let (product_line, title, low, high) = pick(DEALS, seed);
+    let path = stage_path(seed);
+    let mut entered = Vec::with_capacity(path.len());
+    let mut at = now - i64::try_from(mix(seed, 1) % (30 * DAY_MS as u64)).unwrap_or(0);
+    for k in (0..path.len()).rev() {
+        entered.push(at);
+        let stay = i64::try_from(mix(seed, 2 + k as u64) % (40 * DAY_MS as u64)).unwrap_or(0);
+        at -= DAY_MS + stay;
+    }
+    entered.reverse();
+    let date_of = |ms: i64| {
+        today
+            .checked_sub(((now - ms) / DAY_MS).days())
+            .map_err(|e| Error::Internal(e.to_string()))
+    };
+    let due_of = |stage: Stage, ms: i64| -> Result<Option<String>> {
+        match StageTimes::default().days(stage) {
+            Some(days) => Ok(Some(
+                date_of(ms)?
+                    .checked_add(i64::from(days).days())
+                    .map_err(|e| Error::Internal(e.to_string()))?
+                    .to_string(),
+            )),
+            None => Ok(None),
+        }
+    };
+    for (k, stage) in path.iter().enumerate() {
+        batch.last_stage_id += 1;
+        batch.stages.push(StageRow {
+            id: batch.last_stage_id,
+            opportunity_id: deal.id,
+            stage: stage.code(),
+            owner_id: deal.owner_id,
+            due: due_of(*stage, entered[k])?,
+            entered_at_ms: entered[k],
+            left_at_ms: entered.get(k + 1).copied(),
+        });
+    }
+    let current = path[path.len() - 1];
+    let current_entered = entered[entered.len() - 1];
+    // Amounts are whole thousands of yuan, in fen.
+    let span = u64::try_from((high - low) / 1_000).unwrap_or(1).max(1);
+    let amount_yuan = low + i64::try_from(mix(seed, 50) % span).unwrap_or(0) * 1_000;
+    // Open deals are expected to close within a year; closed ones closed when they did.
+    let expected_close = if current.is_open() {
+        let days = i64::try_from(30 + mix(seed, 51) % 300).unwrap_or(90);
+        today
+            .checked_add(days.days())
+            .map_err(|e| Error::Internal(e.to_string()))?
+    } else {
+        date_of(current_entered)?
+    };
+    batch.opportunities.push(OpportunityRow {
+        id: deal.id,
+        institution_id: deal.institution_id,
+        title: format!("{title}项目"),
+        product_line,
+        amount_fen: amount_yuan * 100,
+        expected_close: expected_close.to_string(),
+        owner_id: deal.owner_id,
+        region_id: deal.region_id,
+        stage: current.code(),
+        stage_due: due_of(current, current_entered)?,
+        stage_entered_at_ms: current_entered,
+        lost_reason: if current == Stage::Lost {
+            pick(LOST_REASONS, mix(seed, 52))
+        } else {
+            ""
+        },
+        created_at_ms: entered[0],
+    });
     Ok(())
 }
 
@@ -636,6 +857,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::pipeline::PRODUCT_LINES;
 
     #[test]
     fn names_are_realistic_unique_and_stable() {
@@ -661,6 +883,28 @@ mod tests {
             .map(|n| institution_name(n).2)
             .collect();
         assert_eq!(names.len() as u64, MAX_INSTITUTIONS);
+    }
+
+    /// The generated history is one the use cases could have written: every step allowed,
+    /// a lost tender ends as lost, and the book reaches every stage.
+    #[test]
+    fn opportunities_move_only_as_the_pipeline_allows() {
+        let mut seen = BTreeSet::new();
+        for seed in 0..20_000 {
+            let path = stage_path(mix(seed, 300));
+            assert_eq!(path[0], Stage::Lead);
+            for step in path.windows(2) {
+                assert!(step[0].can_move_to(step[1]), "{path:?}");
+            }
+            let last = path[path.len() - 1];
+            assert!(
+                last.is_open() || matches!(last, Stage::Won | Stage::Lost),
+                "{path:?}"
+            );
+            seen.extend(path);
+        }
+        assert_eq!(seen.len(), Stage::ALL.len());
+        assert!(DEALS.iter().all(|d| PRODUCT_LINES.contains(&d.0)));
     }
 
     #[test]
@@ -694,6 +938,7 @@ mod tests {
             institution: 0,
             contact: 0,
             visit: 0,
+            opportunity: 0,
         };
         for n in 0..3_000 {
             generate_one(&book, n, &ids.after(n as i64), today, 0, &mut batch).unwrap();
@@ -706,6 +951,21 @@ mod tests {
         assert_eq!(overdue, 1_000);
         assert_eq!(batch.contacts.len(), 9_000);
         assert_eq!(batch.visits.len(), 30_000);
+        assert_eq!(batch.opportunities.len(), 6_000);
+        let stays: BTreeSet<i64> = batch.stages.iter().map(|s| s.id).collect();
+        assert_eq!(stays.len(), batch.stages.len());
+        let mut current = BTreeMap::new();
+        for s in batch.stages.iter().filter(|s| s.left_at_ms.is_none()) {
+            assert!(current.insert(s.opportunity_id, s).is_none());
+        }
+        for o in &batch.opportunities {
+            let stay = current[&o.id];
+            assert_eq!(
+                (stay.stage, stay.entered_at_ms),
+                (o.stage, o.stage_entered_at_ms)
+            );
+            assert!(o.created_at_ms <= o.stage_entered_at_ms && o.amount_fen > 0);
+        }
         let ids: BTreeSet<i64> = batch.visits.iter().map(|v| v.id).collect();
         assert_eq!(ids.len(), 30_000);
         assert!(batch.institutions.iter().all(|r| r.credit_code.is_some()));

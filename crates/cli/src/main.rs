@@ -83,8 +83,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
-    /// Generate a customer book (3 contacts and 10 visits per institution; kept for later
-    /// runs) and time list, name search, pinyin search and overdue list from 10 clients.
+    /// Generate a customer book (3 contacts, 10 visits and 2 opportunities per institution;
+    /// kept for later runs) and time list, name search, pinyin search, short search, overdue
+    /// list and funnel from 10 clients.
     Customers {
         /// Institutions to generate (1 to 1,000,000).
         #[arg(long, default_value_t = 100_000)]
@@ -230,7 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 fn print_bench(backend: medcrm_app::Backend, r: &medcrm_app::bench::BenchReport) {
     let ms = |d: std::time::Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
     println!(
-        "{backend:?}: bench book of {} institutions (3 contacts and 10 visits each) \
+        "{backend:?}: bench book of {} institutions (3 contacts, 10 visits and 2 opportunities each) \
          and the demo company; database {} MB",
         r.institutions,
         r.database_bytes / 1_000_000

@@ -1,5 +1,5 @@
-//! Bulk inserts for `medcrm bench`: generated institutions, contacts and visits written with
-//! multi-row `INSERT`s. The rows are made by the app (names, pinyin, grades are business
+//! Bulk inserts for `medcrm bench`: generated institutions, contacts, visits, opportunities
+//! and their stage history written with multi-row `INSERT`s. The rows are made by the app (names, pinyin, grades are business
 //! rules); this module only writes them, as fast as the backends allow.
 //!
 //! Rows carry their own ids (the app numbers them from [`max_ids`]), so contacts and visits can
@@ -57,6 +57,35 @@ pub struct ContactRow {
 }
 
 #[derive(Debug, Clone)]
+pub struct OpportunityRow {
+    pub id: i64,
+    pub institution_id: i64,
+    pub title: String,
+    pub product_line: &'static str,
+    pub amount_fen: i64,
+    pub expected_close: String,
+    pub owner_id: i64,
+    pub region_id: i64,
+    pub stage: &'static str,
+    pub stage_due: Option<String>,
+    pub stage_entered_at_ms: i64,
+    pub lost_reason: &'static str,
+    pub created_at_ms: i64,
+}
+
+/// One stay of an opportunity in a stage; `left_at_ms` is `None` for the current one.
+#[derive(Debug, Clone)]
+pub struct StageRow {
+    pub id: i64,
+    pub opportunity_id: i64,
+    pub stage: &'static str,
+    pub owner_id: i64,
+    pub due: Option<String>,
+    pub entered_at_ms: i64,
+    pub left_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
 pub struct VisitRow {
     pub id: i64,
     pub institution_id: i64,
@@ -79,6 +108,17 @@ pub async fn max_ids(tx: &mut Tx) -> Result<(i64, i64, i64)> {
     .db()
 }
 
+/// The highest id in opportunities and their stage history (0 when empty).
+pub async fn max_pipeline_ids(tx: &mut Tx) -> Result<(i64, i64)> {
+    on!(tx, c => sqlx::query_as(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM opportunities),
+                (SELECT COALESCE(MAX(id), 0) FROM opportunity_stages)")
+        .fetch_one(c).await)
+    .db()
+}
+
+/// Writes the institutions and their short-search grams (migration 0007), which the app's
+/// writes keep in `customers::insert`; `rows` have consecutive ids.
 pub async fn insert_institutions(tx: &mut Tx, rows: &[InstitutionRow]) -> Result<()> {
     const COLUMNS: usize = 26;
     for chunk in rows.chunks(rows_per_statement(COLUMNS)) {
@@ -102,6 +142,9 @@ pub async fn insert_institutions(tx: &mut Tx, rows: &[InstitutionRow]) -> Result
             q.build().execute(c).await
         })
         .db()?;
+    }
+    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+        crate::customers::index_grams(tx, first.id, last.id).await?;
     }
     Ok(())
 }
@@ -147,11 +190,66 @@ pub async fn insert_visits(tx: &mut Tx, rows: &[VisitRow]) -> Result<()> {
     Ok(())
 }
 
+pub async fn insert_opportunities(tx: &mut Tx, rows: &[OpportunityRow]) -> Result<()> {
+    const COLUMNS: usize = 15;
+    for chunk in rows.chunks(rows_per_statement(COLUMNS)) {
+        exec!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO opportunities (id, institution_id, title, product_line, amount_fen,
+                    expected_close, owner_id, region_id, stage, stage_owner_id, stage_due,
+                    stage_entered_at_ms, lost_reason, created_at_ms, updated_at_ms) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.id).push_bind(r.institution_id).push_bind(r.title.as_str())
+                    .push_bind(r.product_line).push_bind(r.amount_fen)
+                    .push_bind(r.expected_close.as_str()).push_bind(r.owner_id).push_bind(r.region_id)
+                    .push_bind(r.stage).push_bind(r.owner_id).push_bind(r.stage_due.as_deref())
+                    .push_bind(r.stage_entered_at_ms).push_bind(r.lost_reason)
+                    .push_bind(r.created_at_ms).push_bind(r.stage_entered_at_ms);
+            });
+            q.build().execute(c).await
+        })
+        .db()?;
+    }
+    Ok(())
+}
+
+/// Writes the stage history of opportunities just written, then adds those opportunities to
+/// the funnel totals (migration 0007), which the app's writes keep in `pipeline::insert` and
+/// `pipeline::move_stage`. `rows` hold whole histories of consecutive opportunities.
+pub async fn insert_stages(tx: &mut Tx, rows: &[StageRow]) -> Result<()> {
+    const COLUMNS: usize = 8;
+    for chunk in rows.chunks(rows_per_statement(COLUMNS)) {
+        exec!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO opportunity_stages (id, opportunity_id, stage, owner_id, due, note,
+                    entered_at_ms, left_at_ms) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.id).push_bind(r.opportunity_id).push_bind(r.stage)
+                    .push_bind(r.owner_id).push_bind(r.due.as_deref()).push_bind("")
+                    .push_bind(r.entered_at_ms).push_bind(r.left_at_ms);
+            });
+            q.build().execute(c).await
+        })
+        .db()?;
+    }
+    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+        crate::pipeline::add_to_funnel_totals(tx, first.opportunity_id, last.opportunity_id)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Moves PostgreSQL's identity sequences past the ids written explicitly, so the next row
 /// created through the app does not collide. SQLite takes `MAX(rowid) + 1` by itself.
 pub async fn after_bulk_insert(tx: &mut Tx) -> Result<()> {
     if tx.backend() == Backend::Postgres {
-        for table in ["institutions", "contacts", "visits"] {
+        for table in [
+            "institutions",
+            "contacts",
+            "visits",
+            "opportunities",
+            "opportunity_stages",
+        ] {
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
             ));
@@ -169,10 +267,13 @@ pub async fn after_bulk_insert(tx: &mut Tx) -> Result<()> {
 /// the benchmark should see the plans production sees.
 pub async fn settle(db: &Db) -> Result<()> {
     if let Db::Postgres(pool) = db {
-        sqlx::query("VACUUM ANALYZE institutions, contacts, visits")
-            .execute(pool)
-            .await
-            .db()?;
+        sqlx::query(
+            "VACUUM ANALYZE institutions, institution_grams, contacts, visits, opportunities, \
+             opportunity_stages, opportunity_funnel",
+        )
+        .execute(pool)
+        .await
+        .db()?;
     }
     Ok(())
 }
@@ -197,7 +298,7 @@ mod tests {
 
     #[test]
     fn statements_stay_under_both_bind_limits() {
-        for columns in [1, 9, 14, 26, 40_000] {
+        for columns in [1, 8, 9, 14, 15, 26, 40_000] {
             let rows = rows_per_statement(columns);
             assert!(rows >= 1);
             assert!(rows * columns <= MAX_BINDS || rows == 1);

@@ -17,4 +17,5 @@ mod pipeline_ui;
 mod pricing;
 mod products;
 mod products_ui;
+mod short_search;
 mod ui;
