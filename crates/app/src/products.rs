@@ -677,9 +677,9 @@ impl App {
         })
     }
 
-    /// PRD-4: documents expiring within `days` (default: the longest alert threshold), or
-    /// already expired when `expired` is set, soonest first. Customers' documents show only
-    /// within the caller's customer scope.
+    /// PRD-4: documents expiring from today within `days` (default: the longest alert
+    /// threshold), soonest first. Customers' documents show only within the caller's customer
+    /// scope.
     pub async fn expiring_documents(
         &self,
         ctx: &Ctx,
@@ -922,7 +922,11 @@ impl App {
             .await?
             .ok_or(Error::NotFound("review"))?;
         if before.submitted_by == ctx.actor.user_id {
-            return Err(Error::Forbidden);
+            return Err(Error::Refused {
+                code: "own_request",
+                field: "submitted_by",
+                message: "nobody decides their own submission".into(),
+            });
         }
         let status = if approve {
             ReviewStatus::Approved

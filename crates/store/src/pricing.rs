@@ -254,6 +254,8 @@ pub struct ApprovalRecord {
     pub id: i64,
     pub kind: String,
     pub price_id: Option<i64>,
+    /// The product of a price change.
+    pub product_id: Option<i64>,
     pub quote_id: Option<i64>,
     pub quote_version: Option<i64>,
     pub level: String,
@@ -268,7 +270,8 @@ pub struct ApprovalRecord {
     pub comment: String,
 }
 
-const APPROVAL_COLUMNS: &str = "id, kind, price_id, quote_id, quote_version, level, region_id, discount_bp, \
+const APPROVAL_COLUMNS: &str = "id, kind, price_id, \
+    (SELECT p.product_id FROM prices p WHERE p.id = approvals.price_id) AS product_id, quote_id, quote_version, level, region_id, discount_bp, \
     summary, status, requested_by, requested_at_ms, decided_by, decided_at_ms, comment";
 
 pub struct NewApproval<'a> {

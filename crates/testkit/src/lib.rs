@@ -364,9 +364,39 @@ impl Browser {
     }
 }
 
-fn csrf_of(html: &str) -> Option<String> {
+/// The `_csrf` token of the first form on a page.
+pub fn csrf_of(html: &str) -> Option<String> {
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker)? + marker.len();
     let len = html[start..].find('"')?;
     Some(html[start..start + len].to_owned())
+}
+
+/// A multipart form body as a browser sends it: `fields` in order, then the file; returns the
+/// content type (with its boundary) and the body.
+pub fn multipart(
+    fields: &[(&str, &str)],
+    file_name: &str,
+    content_type: &str,
+    file: &[u8],
+) -> (String, Vec<u8>) {
+    let boundary = "medcrmtestboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

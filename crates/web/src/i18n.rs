@@ -788,11 +788,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("rev.submitted", "提交", "Submitted"),
     ("rev.decided", "审核", "Decided"),
     ("rev.subject", "客户 / 供应商", "Customer / supplier"),
-    (
-        "rev.own",
-        "不能审核自己提交的首营申请",
-        "You cannot decide a review you submitted yourself",
-    ),
     ("rev.status.none", "未提交", "Not submitted"),
     ("rev.status.submitted", "待审核", "Waiting"),
     ("rev.status.approved", "已通过", "Approved"),

@@ -2,7 +2,7 @@
 //! of institutions, departments and contacts, through the API and the upload page.
 
 use medcrm_app::imports::{Format, Row, Table, parse_table, write_table};
-use medcrm_testkit::{Reply, TestApp, spawn_app};
+use medcrm_testkit::{Reply, TestApp, csrf_of, multipart, spawn_app};
 use reqwest::{Method, StatusCode};
 
 /// Posts `body` as the file of an import.
@@ -442,37 +442,6 @@ async fn sys_3_garbage_is_a_clear_422_and_gbk_csv_is_read() {
     assert!(errs.iter().any(|e| e.2.contains("needs a column 类型")));
 }
 
-/// The `_csrf` value of a page.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    let len = html[start..].find('"').unwrap();
-    html[start..start + len].to_owned()
-}
-
-/// A multipart form body: `fields` in order, then the file.
-fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "medcrmtestboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 #[tokio::test]
 async fn sys_3_upload_page_dry_run_first_then_import() {
     let t = spawn_app().await;
@@ -491,7 +460,7 @@ async fn sys_3_upload_page_dry_run_first_then_import() {
         page.body.contains("name=\"dry_run\" checked"),
         "dry run by default"
     );
-    let token = csrf_of(&page.body);
+    let token = csrf_of(&page.body).unwrap();
     let bad = csv(&[
         HEADER,
         "上海市胸科医院,公立医院,三级甲等,上海,上海市,800,",
@@ -505,7 +474,7 @@ async fn sys_3_upload_page_dry_run_first_then_import() {
             .send()
     };
     // Without the token first in the form: refused.
-    let (ct, body) = multipart(
+    let (ct, body) = multipart_csv(
         &[("kind", "institutions"), ("_csrf", &token)],
         "a.csv",
         &bad,
@@ -519,7 +488,7 @@ async fn sys_3_upload_page_dry_run_first_then_import() {
         ("kind", "institutions"),
         ("dry_run", "on"),
     ];
-    let (ct, body) = multipart(&fields, "医院.csv", &bad);
+    let (ct, body) = multipart_csv(&fields, "医院.csv", &bad);
     let res = post(ct, body).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
@@ -530,7 +499,7 @@ async fn sys_3_upload_page_dry_run_first_then_import() {
     );
     assert!(html.contains("未导入任何数据"));
     let good = csv(&[HEADER, "上海市胸科医院,公立医院,三级甲等,上海,上海市,800,"]);
-    let (ct, body) = multipart(&fields, "医院.csv", &good);
+    let (ct, body) = multipart_csv(&fields, "医院.csv", &good);
     let html = post(ct, body).await.unwrap().text().await.unwrap();
     assert!(html.contains("id=\"dry-run-ok\""), "{html}");
     assert!(
@@ -542,13 +511,13 @@ async fn sys_3_upload_page_dry_run_first_then_import() {
             .await
             .is_empty()
     );
-    let (ct, body) = multipart(&fields[..2], "医院.csv", &good);
+    let (ct, body) = multipart_csv(&fields[..2], "医院.csv", &good);
     let res = post(ct, body).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("id=\"import-done\""), "{html}");
     // An .xls (old Excel) is refused with the reason.
-    let (ct, body) = multipart(&fields, "old.xls", b"\xd0\xcf\x11\xe0");
+    let (ct, body) = multipart_csv(&fields, "old.xls", b"\xd0\xcf\x11\xe0");
     let html = post(ct, body).await.unwrap().text().await.unwrap();
     assert!(html.contains("save an .xls file as .xlsx"), "{html}");
 }
@@ -585,4 +554,9 @@ async fn sys_3_export_buttons_download_the_filtered_list_in_the_callers_scope() 
     let template = parse_table(&res.bytes().await.unwrap(), None).unwrap();
     assert!(template.headers.contains(&"姓名".to_owned()));
     assert!(template.rows.is_empty());
+}
+
+/// A multipart upload of a CSV file.
+fn multipart_csv(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    multipart(fields, file_name, "text/csv", file)
 }

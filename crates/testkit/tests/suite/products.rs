@@ -182,7 +182,7 @@ async fn prd_3_nobody_decides_their_own_submission_and_out_of_scope_customers_ar
             json!({"approve": true}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "own_request");
     // rep.north can neither see nor submit rep.east's hospital.
     let east = institution_id(&t, &quality, "fddxfszsyy").await;
     for r in [

@@ -6,16 +6,12 @@ use medcrm_app::Ctx;
 use medcrm_app::customers::{InstitutionQuery, today};
 use medcrm_app::pricing::PriceInput;
 use medcrm_app::products::{DocumentInput, DocumentOwner, ProductInput, SupplierInput};
-use medcrm_testkit::{Browser, Html, TestApp, spawn_app};
+use medcrm_testkit::{Browser, Html, TestApp, csrf_of, multipart, spawn_app};
 use reqwest::StatusCode;
 
 /// The demo user `username` as the actor of a use case.
 async fn as_user(t: &TestApp, username: &str) -> Ctx {
-    let token = t.login(username).await;
-    Ctx {
-        actor: t.app.authenticate(&token).await.unwrap(),
-        request_id: format!("test-{username}"),
-    }
+    t.app.ctx_as(username, "test").await.unwrap()
 }
 
 fn day(offset_days: i64) -> String {
@@ -33,8 +29,8 @@ fn document(kind: &str, number: &str, from: i64, to: i64) -> DocumentInput {
 }
 
 /// What a quote needs, filed by the use cases: a manufacturer with its licence, products
-/// (`CT-64` with its certificate, `PUMP-1` without one), approved list prices, and
-/// rep.east's customer 复旦大学附属中山医院 licensed and through first-time review.
+/// (`CT-64` with its certificate, `PUMP-1` without one), approved list prices, and a licence
+/// expiring in 20 days for rep.east's customer 复旦大学附属中山医院 (approved in the demo).
 struct Catalog {
     ct: i64,
     pump: i64,
@@ -130,29 +126,13 @@ async fn catalog(t: &TestApp) -> Catalog {
         .add_document(&rep, DocumentOwner::Institution(customer), licence, None)
         .await
         .unwrap();
-    let review = t
-        .app
-        .submit_customer_review(&rep, customer, "新客户首营")
-        .await
-        .unwrap();
-    t.app
-        .decide_review(&quality, review.id, true, "")
-        .await
-        .unwrap();
+    // The demo customer has passed first-time review already.
     Catalog {
         ct,
         pump,
         customer,
         maker,
     }
-}
-
-/// The `_csrf` value of a page.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    let len = html[start..].find('"').unwrap();
-    html[start..start + len].to_owned()
 }
 
 /// Posts the add-document form as a browser does: `_csrf` first, then the fields and a file.
@@ -163,33 +143,15 @@ async fn upload_document(
     fields: &[(&str, &str)],
     file: (&str, &str, &[u8]),
 ) -> Html {
-    let csrf = csrf_of(&b.get(page).await.body);
-    let boundary = "medcrmscanboundary0d1e2f";
-    let mut body = Vec::new();
-    for (name, value) in [("_csrf", csrf.as_str())].iter().chain(fields) {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
+    let csrf = csrf_of(&b.get(page).await.body).unwrap();
     let (file_name, content_type, bytes) = file;
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let (form_type, body) = multipart(&all, file_name, content_type, bytes);
     let res = b
         .http
         .post(t.url(&format!("{page}/documents")))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header("content-type", form_type)
         .body(body)
         .send()
         .await
@@ -470,6 +432,7 @@ async fn prc_2_a_deep_discount_waits_for_the_director_not_the_manager() {
     assert!(page.body.contains("销售总监"), "12 % needs a director");
     rep.post(&format!("{path}/submit"), &[]).await;
     assert!(rep.get(&path).await.body.contains("待审批"));
+    let quote_id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
     let approval = t
         .app
         .approvals(&as_user(&t, "director").await, None, None, None)
@@ -477,7 +440,7 @@ async fn prc_2_a_deep_discount_waits_for_the_director_not_the_manager() {
         .unwrap()
         .items
         .into_iter()
-        .find(|a| a.quote_id.is_some())
+        .find(|a| a.quote_id == Some(quote_id))
         .unwrap()
         .id;
     let mut manager = t.browser();
@@ -529,14 +492,11 @@ async fn prd_3_a_customer_is_licensed_and_reviewed_through_the_pages() {
     let t = spawn_app().await;
     let mut rep = t.browser();
     rep.sign_in("rep.east").await;
-    let list = rep.get("/customers?q=rjyy").await;
-    let id = list
-        .body
-        .split("href=\"/customers/")
-        .filter_map(|s| s.split('"').next())
-        .find(|s| s.chars().all(|c| c.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    // A new customer: no licence, never reviewed (the demo's have been).
+    let token = t.login("rep.east").await;
+    let new = serde_json::json!({"name": "上海市胸科医院", "kind": "hospital", "level": "3A",
+        "province": "上海", "city": "上海市", "scale_score": 4, "demand_score": 4, "willingness_score": 4});
+    let id = t.post("/api/v1/institutions", &token, new).await.body["id"].clone();
     let page = format!("/customers/{id}");
     let shown = rep.get(&page).await;
     assert!(shown.body.contains("资质 / 首营"));

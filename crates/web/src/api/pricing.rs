@@ -22,6 +22,8 @@ pub struct Approval {
     /// price_change (PRC-1) or price_adjustment (PRC-2).
     pub kind: String,
     pub price_id: Option<i64>,
+    /// The product of a price change.
+    pub product_id: Option<i64>,
     pub quote_id: Option<i64>,
     pub quote_version: Option<i64>,
     /// manager, director or executive.
@@ -45,6 +47,7 @@ impl From<ApprovalRecord> for Approval {
             id: a.id,
             kind: a.kind,
             price_id: a.price_id,
+            product_id: a.product_id,
             quote_id: a.quote_id,
             quote_version: a.quote_version,
             level: a.level,

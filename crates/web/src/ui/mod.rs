@@ -350,11 +350,7 @@ pub fn name_of(t: Lang, names: &BTreeMap<i64, String>, id: i64) -> String {
 
 /// Why an approve/reject decision was refused, as one line in the page language, with the
 /// app's own words after it. `own_key` explains a 403 where it means "your own submission".
-pub fn decision_error(
-    t: Lang,
-    e: medcrm_app::Error,
-    own_key: Option<&str>,
-) -> Result<(StatusCode, String), UiError> {
+pub fn decision_error(t: Lang, e: medcrm_app::Error) -> Result<(StatusCode, String), UiError> {
     let status = crate::error::status_of(&e);
     let text = match e {
         medcrm_app::Error::Refused { code, message, .. } => {
@@ -368,9 +364,6 @@ pub fn decision_error(
             t.t("decision.comment_required").to_owned()
         }
         medcrm_app::Error::Invalid(f) => f.into_values().collect::<Vec<_>>().join("; "),
-        medcrm_app::Error::Forbidden if own_key.is_some() => {
-            t.t(own_key.unwrap_or_default()).to_owned()
-        }
         other => return Err(UiError(other)),
     };
     Ok((status, text))

@@ -609,14 +609,9 @@ async fn approval_views(
                 _ => String::new(),
             },
             comment: a.comment.clone(),
-            // A price change names its product by code first; the approval carries no
-            // product id, so the link searches the catalog for that code.
-            link: match (a.quote_id, a.price_id) {
+            link: match (a.quote_id, a.product_id) {
                 (Some(q), _) => format!("/quotes/{q}"),
-                (_, Some(_)) => format!(
-                    "/products?q={}",
-                    urlencode(a.summary.split_whitespace().next().unwrap_or(""))
-                ),
+                (_, Some(p)) => format!("/products/{p}"),
                 _ => String::new(),
             },
             version: a.quote_version.map(|v| v.to_string()).unwrap_or_default(),
@@ -852,7 +847,7 @@ pub async fn decide_approval(
     match result {
         Ok(_) => Ok(crate::ui::see_other("/approvals?decided=1")),
         Err(e) => {
-            let (status, message) = decision_error(p.t, e, None)?;
+            let (status, message) = decision_error(p.t, e)?;
             let q = ApprovalsQuery::default();
             approvals_page(&s, &ctx, &p, q, status, Some((id, message))).await
         }

@@ -1288,7 +1288,7 @@ pub async fn decide_review(
     match result {
         Ok(_) => Ok(crate::ui::see_other("/reviews?decided=1")),
         Err(e) => {
-            let (status, message) = decision_error(p.t, e, Some("rev.own"))?;
+            let (status, message) = decision_error(p.t, e)?;
             let q = ReviewsQuery::default();
             review_queue(&s, &ctx, &p, q, status, Some((id, message))).await
         }
