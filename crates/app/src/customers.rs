@@ -353,6 +353,26 @@ pub(crate) async fn display_names(tx: &mut Tx, ids: Vec<i64>) -> Result<BTreeMap
     Ok(names)
 }
 
+impl App {
+    /// Display names of colleagues, as pages show who submitted, approved or owns a record
+    /// the caller can already see; names only (no roles, regions or contact data), so any
+    /// signed-in user may ask. At most a page's worth at once.
+    /// `_ctx` is the signed-in caller: being one is the whole permission.
+    pub async fn colleague_names(
+        &self,
+        _ctx: &Ctx,
+        ids: Vec<i64>,
+    ) -> Result<BTreeMap<i64, String>> {
+        if ids.len() > usize::try_from(crate::MAX_PAGE_SIZE).unwrap_or(200) {
+            return Err(Error::invalid("ids", "too many users at once"));
+        }
+        let mut tx = self.db.read().await?;
+        let mut names = display_names(&mut tx, ids).await?;
+        names.retain(|_, n| !n.is_empty());
+        Ok(names)
+    }
+}
+
 async fn views(tx: &mut Tx, records: Vec<InstitutionRecord>) -> Result<Vec<InstitutionView>> {
     let regions: BTreeMap<i64, String> = regions::all(tx)
         .await?

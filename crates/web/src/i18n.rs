@@ -947,7 +947,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("quo.status.sent", "已发送", "Sent"),
     ("quo.status.accepted", "已接受", "Accepted"),
     ("quo.status.declined", "已拒绝", "Declined"),
-    ("quo.company", "medcrm 演示公司", "medcrm 演示公司"),
     ("quo.to", "致", "To"),
     ("quo.date", "报价日期", "Date"),
     ("quo.no", "序号", "No."),

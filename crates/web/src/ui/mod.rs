@@ -326,21 +326,15 @@ pub fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, prefix: &str) ->
         .collect()
 }
 
-/// Display names of the users `ids` the caller may see; others are left out, so a page
-/// shows `#id` for them instead of failing.
+/// Display names of the users `ids`; a name that cannot be had is left out, so a page shows
+/// `#id` for it instead of failing.
 pub async fn people(s: &AppState, ctx: &Ctx, mut ids: Vec<i64>) -> BTreeMap<i64, String> {
     ids.sort_unstable();
     ids.dedup();
-    let mut out = BTreeMap::new();
-    for id in ids {
-        if let Ok(u) = s.app.user(ctx, id).await {
-            out.insert(id, u.user.display_name);
-        }
-    }
-    out
+    s.app.colleague_names(ctx, ids).await.unwrap_or_default()
 }
 
-/// A user's name from [`people`], or "user #id" when the caller may not see them.
+/// A user's name from [`people`], or "user #id" when it is unknown.
 pub fn name_of(t: Lang, names: &BTreeMap<i64, String>, id: i64) -> String {
     names
         .get(&id)
@@ -349,7 +343,7 @@ pub fn name_of(t: Lang, names: &BTreeMap<i64, String>, id: i64) -> String {
 }
 
 /// Why an approve/reject decision was refused, as one line in the page language, with the
-/// app's own words after it. `own_key` explains a 403 where it means "your own submission".
+/// app's own words after it.
 pub fn decision_error(t: Lang, e: medcrm_app::Error) -> Result<(StatusCode, String), UiError> {
     let status = crate::error::status_of(&e);
     let text = match e {

@@ -745,6 +745,8 @@ struct PrintPage {
     total: String,
     owner: String,
     printed_on: String,
+    /// The company: the root of the region tree.
+    company: String,
 }
 
 /// The quote sheet (报价单) to print or save as PDF; always in Chinese, for the customer.
@@ -756,7 +758,16 @@ pub async fn print_quote(
     let d = s.app.quote(&ctx, id).await?;
     let (lines, total) = line_views(&d.lines);
     let owner = people(&s, &ctx, vec![d.record.owner_id]).await;
+    let company = s
+        .app
+        .regions(&ctx)
+        .await?
+        .into_iter()
+        .find(|r| r.parent_id.is_none())
+        .map(|r| r.name_zh)
+        .unwrap_or_default();
     let page = PrintPage {
+        company,
         t: Lang::Zh,
         owner: name_of(Lang::Zh, &owner, d.record.owner_id),
         lines,
