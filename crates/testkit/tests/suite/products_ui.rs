@@ -391,7 +391,7 @@ async fn prc_3_a_rep_creates_submits_sends_and_prints_a_quote() {
     let print = b.get(&format!("{path}/print")).await;
     assert_eq!(print.status, StatusCode::OK);
     for text in [
-        "medcrm 演示公司",
+        "瑞康医疗器械有限公司",
         "报价单",
         "复旦大学附属中山医院",
         "¥200,000.00",
