@@ -12,6 +12,7 @@ use medcrm_app::pricing::{
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::api::products::Decision;
 use crate::api::{Page, cursor, ts};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
@@ -178,15 +179,6 @@ pub async fn approvals(
         .approvals(&ctx, q.status, cursor(q.cursor.as_deref())?, q.limit)
         .await?;
     Ok(Json(Page::from(page, Approval::from)))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Decision {
-    pub approve: bool,
-    /// Required to reject.
-    #[serde(default)]
-    pub comment: String,
 }
 
 /// PRC-1/2: decide a request. 422 `approval_level` beyond the caller's authority, 422

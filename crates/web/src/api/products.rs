@@ -502,17 +502,12 @@ pub async fn attach_scan(
     Ok(Json(s.app.attach_scan(&ctx, id, upload).await?.into()))
 }
 
-/// A stored scan as a download: its recorded type, a safe file name, never sniffed.
-pub fn scan_response(d: &DocumentRecord, bytes: Vec<u8>) -> Response {
-    let content_type = d
-        .file_type
-        .clone()
-        .unwrap_or_else(|| "application/octet-stream".into());
-    let name = d.file_name.clone().unwrap_or_else(|| "scan".into());
-    let ascii: String = name
+/// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 5987/6266).
+fn attachment(name: &str) -> String {
+    let fallback: String = name
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+            if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '%' | ';') {
                 c
             } else {
                 '_'
@@ -522,28 +517,41 @@ pub fn scan_response(d: &DocumentRecord, bytes: Vec<u8>) -> Response {
     let encoded: String = name
         .bytes()
         .map(|b| {
-            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
                 char::from(b).to_string()
             } else {
                 format!("%{b:02X}")
             }
         })
         .collect();
-    let mut res = bytes.into_response();
-    let headers = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&content_type) {
-        headers.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    res
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// A stored scan as a download: its recorded type, its name, never sniffed, never cached.
+pub fn scan_response(d: &DocumentRecord, bytes: Vec<u8>) -> Response {
+    let content_type = d
+        .file_type
+        .as_deref()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let disposition = HeaderValue::from_str(&attachment(d.file_name.as_deref().unwrap_or("scan")))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// Download a document's scan; 404 when absent or outside what the caller may see.

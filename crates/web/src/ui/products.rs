@@ -6,8 +6,8 @@
 use askama::Template;
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use medcrm_app::Ctx;
 use medcrm_app::customers::today;
 use medcrm_app::domain::products::{DocumentKind, Holder, ProductLine};
@@ -418,31 +418,6 @@ pub async fn add_customer_document(
     add_document(s, ctx, p, DocumentOwner::Institution(id), multipart).await
 }
 
-/// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 5987/6266).
-fn attachment(name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '%' | ';') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
 /// A document's scan as a download; "not found" when absent or out of the caller's scope.
 pub async fn scan(
     State(s): State<AppState>,
@@ -453,30 +428,7 @@ pub async fn scan(
         medcrm_app::Error::Forbidden => medcrm_app::Error::NotFound("scan"),
         other => other,
     })?;
-    let content_type = doc
-        .file_type
-        .as_deref()
-        .and_then(|t| HeaderValue::from_str(t).ok())
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let disposition =
-        HeaderValue::from_str(&attachment(doc.file_name.as_deref().unwrap_or("scan")))
-            .unwrap_or(HeaderValue::from_static("attachment"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, no-store"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::api::products::scan_response(&doc, bytes))
 }
 
 // ---- product list ----
