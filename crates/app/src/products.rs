@@ -199,15 +199,18 @@ pub(crate) async fn sale_refusals(
 
 /// The error that refuses a sale, naming the product and every reason.
 pub(crate) fn not_sellable(field: &'static str, product: &ProductRecord, why: &[Refusal]) -> Error {
-    let reasons: Vec<String> = why.iter().map(ToString::to_string).collect();
+    // Chinese first for the pages, English after it for scripts and logs.
+    let zh: Vec<String> = why.iter().map(Refusal::zh).collect();
+    let en: Vec<String> = why.iter().map(ToString::to_string).collect();
     Error::Refused {
         code: "not_sellable",
         field,
         message: format!(
-            "{} {} may not be sold: {}",
+            "{} {} 不可销售：{}。May not be sold: {}",
             product.code,
             product.name,
-            reasons.join("; ")
+            zh.join("；"),
+            en.join("; ")
         ),
     }
 }

@@ -135,6 +135,40 @@ fn label(kind: DocumentKind) -> &'static str {
     }
 }
 
+fn label_zh(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::RegistrationCertificate => "医疗器械注册证",
+        DocumentKind::Filing => "备案凭证",
+        DocumentKind::ProductionLicence => "生产企业许可证",
+        DocumentKind::InstitutionLicence => "客户医疗机构执业许可证",
+        DocumentKind::BusinessLicence => "经营许可证",
+    }
+}
+
+impl Refusal {
+    /// The reason in Chinese, for the people who read the pages.
+    pub fn zh(&self) -> String {
+        match self {
+            Refusal::ProductInactive => "产品已停售".into(),
+            Refusal::Missing { kinds } => {
+                let names: Vec<&str> = kinds.iter().map(|k| label_zh(*k)).collect();
+                format!("缺少{}", names.join("或"))
+            }
+            Refusal::Expired { kind, number, on } => {
+                format!("{} {number} 已于 {on} 过期", label_zh(*kind))
+            }
+            Refusal::NotYetValid { kind, number, from } => {
+                format!("{} {number} 自 {from} 起才生效", label_zh(*kind))
+            }
+            Refusal::NotApproved { status: None } => "客户尚未提交首营审核".into(),
+            Refusal::NotApproved {
+                status: Some(ReviewStatus::Submitted),
+            } => "客户首营审核尚未通过（审核中）".into(),
+            Refusal::NotApproved { status: Some(_) } => "客户首营审核未通过".into(),
+        }
+    }
+}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -358,6 +392,10 @@ mod tests {
             "registration certificate 国械注准20193060123 expired on 2026-11-24"
         );
         assert_eq!(r[0].code(), "document_expired");
+        assert_eq!(
+            r[0].zh(),
+            "医疗器械注册证 国械注准20193060123 已于 2026-11-24 过期"
+        );
     }
 
     #[test]
