@@ -121,6 +121,16 @@ pub enum Labels {
     Codes,
 }
 
+impl Labels {
+    /// How an export writes a coded value: its Chinese label, or the code itself.
+    fn word(self, table: &[(&'static str, &'static [&'static str])], code: &str) -> String {
+        match self {
+            Labels::Chinese => label_of(table, code),
+            Labels::Codes => code.to_owned(),
+        }
+    }
+}
+
 /// One reason a row was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
@@ -1220,19 +1230,18 @@ impl App {
             }
         }
         let mut tx = self.db.read().await?;
-        let coded = |table: &[(&'static str, &'static [&'static str])], code: &str| match labels {
-            Labels::Chinese => label_of(table, code),
-            Labels::Codes => code.to_owned(),
-        };
+        // Latest validity first: the first registration of each product is its current one.
+        let mut current: HashMap<i64, product_store::DocumentRecord> = HashMap::new();
+        for d in product_store::registrations(&mut tx).await? {
+            if let Some(p) = d.product_id {
+                current.entry(p).or_insert(d);
+            }
+        }
+        let coded = |table, code: &str| labels.word(table, code);
         let yes_no = |b: bool| coded(YES_NO_LABELS, if b { "yes" } else { "no" });
         let mut rows = Vec::with_capacity(products.len());
         for (i, p) in products.into_iter().enumerate() {
-            // Documents come newest validity first: the first registration is the current one.
-            let registration =
-                product_store::documents_of(&mut tx, product_store::Owner::Product(p.id))
-                    .await?
-                    .into_iter()
-                    .find(|d| d.kind == "registration_certificate" || d.kind == "filing");
+            let registration = current.get(&p.id);
             let cells = PRODUCT_COLUMNS
                 .iter()
                 .map(|c| match c.field {
@@ -1250,14 +1259,10 @@ impl App {
                         .map(|m| m.to_string())
                         .unwrap_or_default(),
                     "active" => yes_no(p.active),
-                    "registration" => registration
-                        .as_ref()
-                        .map(|d| d.number.clone())
-                        .unwrap_or_default(),
-                    "registration_valid_to" => registration
-                        .as_ref()
-                        .map(|d| d.valid_to.clone())
-                        .unwrap_or_default(),
+                    "registration" => registration.map(|d| d.number.clone()).unwrap_or_default(),
+                    "registration_valid_to" => {
+                        registration.map(|d| d.valid_to.clone()).unwrap_or_default()
+                    }
                     _ => String::new(),
                 })
                 .collect();
@@ -1329,10 +1334,7 @@ impl App {
                 slot.insert(user.map(|u| u.username).unwrap_or_default());
             }
         }
-        let coded = |table: &[(&'static str, &'static [&'static str])], code: &str| match labels {
-            Labels::Chinese => label_of(table, code),
-            Labels::Codes => code.to_owned(),
-        };
+        let coded = |table, code: &str| labels.word(table, code);
         let rows = views
             .into_iter()
             .enumerate()

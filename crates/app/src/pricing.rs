@@ -2,6 +2,8 @@
 //! off-list lines wait for a price-adjustment approval routed by discount depth (PRC-2), and
 //! the approvals inbox. Every product on a quote passes the PRD-2/3 gate.
 
+use std::collections::BTreeMap;
+
 use jiff::civil::Date;
 use medcrm_domain::customers::Grade;
 use medcrm_domain::pipeline::{Stage, format_yuan, parse_yuan};
@@ -9,7 +11,6 @@ use medcrm_domain::pricing::{
     ApprovalLevel, ApprovalRule, ApprovalStatus, PriceRow, QuoteEvent, QuoteStatus, applicable,
     discount_bp,
 };
-use medcrm_domain::products::Refusal;
 use medcrm_store::customers::InstitutionRecord;
 use medcrm_store::notifications::{self as inbox, NewNotification};
 use medcrm_store::pricing::{self as store, Inbox, NewApproval, NewLine, NewPrice, NewQuote};
@@ -22,7 +23,7 @@ use crate::imports::{Row, Table};
 use crate::org::{blank_to_none, region_tree, visibility};
 use crate::pipeline::{enter_stage, visible_opportunity};
 use crate::policy::{self, Action};
-use crate::products::{not_sellable, product_record, sale_refusals};
+use crate::products::{Buyer, buyer, not_sellable, product_record, sale_refusals};
 use crate::{App, Ctx, Error, Result, audit, now_ms};
 
 const APPROVAL_RULE_KEY: &str = "pricing.approval_bp";
@@ -104,11 +105,29 @@ async fn approval_rule(tx: &mut Tx) -> Result<ApprovalRule> {
     })
 }
 
-/// PRC-1: the approved list price of `product_id` for `institution` on `date`.
-pub(crate) async fn list_price(
+/// A customer as pricing and the sale gate see it, read once per quote.
+struct Customer {
+    /// Its region, then each ancestor: where a regional price may come from.
+    regions: Vec<i64>,
+    grade: Grade,
+    buyer: Buyer,
+}
+
+async fn customer(tx: &mut Tx, institution: &InstitutionRecord) -> Result<Customer> {
+    let mut regions = vec![institution.region_id];
+    regions.extend(region_tree(tx).await?.ancestors(institution.region_id));
+    Ok(Customer {
+        regions,
+        grade: institution.grade.parse().map_err(Error::Internal)?,
+        buyer: buyer(tx, institution).await?,
+    })
+}
+
+/// PRC-1: the approved list price of `product_id` for `customer` on `date`.
+async fn list_price(
     tx: &mut Tx,
     product_id: i64,
-    institution: &InstitutionRecord,
+    customer: &Customer,
     date: Date,
 ) -> Result<Option<i64>> {
     let rows: Vec<PriceRow> = store::prices_of(tx, product_id)
@@ -128,11 +147,7 @@ pub(crate) async fn list_price(
             })
         })
         .collect();
-    let tree = region_tree(tx).await?;
-    let mut regions = vec![institution.region_id];
-    regions.extend(tree.ancestors(institution.region_id));
-    let grade: Grade = institution.grade.parse().map_err(Error::Internal)?;
-    Ok(applicable(&rows, &regions, grade, date).map(|r| r.price_fen))
+    Ok(applicable(&rows, &customer.regions, customer.grade, date).map(|r| r.price_fen))
 }
 
 /// SYS-2: tells whoever may decide a new request: for a manager-level request the managers
@@ -198,6 +213,7 @@ async fn priced_lines(
         ));
     }
     let today = today();
+    let customer = customer(tx, institution).await?;
     let mut out = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
@@ -210,11 +226,11 @@ async fn priced_lines(
         let product = product_record(tx, line.product_id)
             .await
             .map_err(|_| Error::invalid("lines", format!("line {n}: no such product")))?;
-        let why = sale_refusals(tx, &product, institution, today).await?;
+        let why = sale_refusals(tx, &product, &customer.buyer, today).await?;
         if !why.is_empty() {
             return Err(not_sellable("lines", &product, &why));
         }
-        let list_price_fen = list_price(tx, product.id, institution, today)
+        let list_price_fen = list_price(tx, product.id, &customer, today)
             .await?
             .ok_or_else(|| {
                 Error::invalid(
@@ -259,6 +275,21 @@ fn check_header(fields: &mut Fields, input: &QuoteInput) -> Option<Date> {
         Some(_) => {}
     }
     valid_until
+}
+
+/// The gate again at the moment of submitting or sending: a certificate may have expired
+/// since the draft was written.
+async fn check_gate(tx: &mut Tx, q: &QuoteRecord, lines: &[QuoteLine]) -> Result<()> {
+    let institution = institution_record(tx, q.institution_id).await?;
+    let buyer = buyer(tx, &institution).await?;
+    for line in lines {
+        let product = product_record(tx, line.product_id).await?;
+        let why = sale_refusals(tx, &product, &buyer, today()).await?;
+        if !why.is_empty() {
+            return Err(not_sellable("lines", &product, &why));
+        }
+    }
+    Ok(())
 }
 
 /// The deepest discount of `lines` (bp) and the level it needs; above-list lines count as
@@ -384,12 +415,20 @@ impl App {
         policy::require(&ctx.actor, Action::ReadPrices)?;
         let mut tx = self.db.read().await?;
         product_record(&mut tx, product_id).await?;
-        let mut out = Vec::new();
-        for record in store::prices_of(&mut tx, product_id).await? {
-            let approval = store::approval_of_price(&mut tx, record.id).await?;
-            out.push(PriceView { record, approval });
-        }
-        Ok(out)
+        let mut approvals: BTreeMap<i64, ApprovalRecord> =
+            store::price_approvals(&mut tx, product_id)
+                .await?
+                .into_iter()
+                .filter_map(|a| Some((a.price_id?, a)))
+                .collect();
+        Ok(store::prices_of(&mut tx, product_id)
+            .await?
+            .into_iter()
+            .map(|record| PriceView {
+                approval: approvals.remove(&record.id),
+                record,
+            })
+            .collect())
     }
 
     /// PRC-1: proposes a price (company-wide, or for a region and/or grade) from a date; it
@@ -740,7 +779,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let before = visible_quote(&mut tx, ctx, Action::ManageQuotes, id).await?;
         let lines = store::lines(&mut tx, id, before.version).await?;
-        self.check_gate(&mut tx, &before, &lines).await?;
+        check_gate(&mut tx, &before, &lines).await?;
         let rule = approval_rule(&mut tx).await?;
         let (bp, level) = needed(
             &rule,
@@ -787,20 +826,6 @@ impl App {
         Ok(after)
     }
 
-    /// The gate again at the moment of submitting or sending: a certificate may have expired
-    /// since the draft was written.
-    async fn check_gate(&self, tx: &mut Tx, q: &QuoteRecord, lines: &[QuoteLine]) -> Result<()> {
-        let institution = institution_record(tx, q.institution_id).await?;
-        for line in lines {
-            let product = product_record(tx, line.product_id).await?;
-            let why: Vec<Refusal> = sale_refusals(tx, &product, &institution, today()).await?;
-            if !why.is_empty() {
-                return Err(not_sellable("lines", &product, &why));
-            }
-        }
-        Ok(())
-    }
-
     /// PRC-3: sends an approved quote to the customer; never while an approval is pending or
     /// after a rejection, never once expired, never for a product that may not be sold.
     pub async fn send_quote(&self, ctx: &Ctx, id: i64) -> Result<QuoteRecord> {
@@ -814,7 +839,7 @@ impl App {
             ));
         }
         let lines = store::lines(&mut tx, id, before.version).await?;
-        self.check_gate(&mut tx, &before, &lines).await?;
+        check_gate(&mut tx, &before, &lines).await?;
         let after = save(
             &mut tx,
             ctx,

@@ -167,33 +167,50 @@ fn facts(documents: &[DocumentRecord]) -> Vec<DocumentFacts> {
         .collect()
 }
 
-/// PRD-2/3: every reason `product` may not be sold to `institution` on `date`.
-pub(crate) async fn sale_refusals(
-    tx: &mut Tx,
-    product: &ProductRecord,
-    institution: &InstitutionRecord,
-    date: Date,
-) -> Result<Vec<Refusal>> {
-    let product_docs = store::documents_of(tx, Owner::Product(product.id)).await?;
-    let maker_docs = store::documents_of(tx, Owner::Supplier(product.manufacturer_id)).await?;
-    let customer_docs = store::documents_of(tx, Owner::Institution(institution.id)).await?;
+/// What the sale gate needs to know about a customer: read once, then checked against every
+/// product of a quote.
+pub(crate) struct Buyer {
+    documents: Vec<DocumentFacts>,
+    licence: DocumentKind,
+    review: Option<ReviewStatus>,
+}
+
+/// The customer's licences, the licence its kind must hold, and its latest first-time review.
+pub(crate) async fn buyer(tx: &mut Tx, institution: &InstitutionRecord) -> Result<Buyer> {
+    let documents = store::documents_of(tx, Owner::Institution(institution.id)).await?;
     let review = store::reviews_of(tx, Subject::Institution(institution.id))
         .await?
         .first()
         .and_then(|r| r.status.parse::<ReviewStatus>().ok());
-    let customer_licence = if institution.kind == InstitutionKind::Partner.code() {
+    let licence = if institution.kind == InstitutionKind::Partner.code() {
         DocumentKind::BusinessLicence
     } else {
         DocumentKind::InstitutionLicence
     };
+    Ok(Buyer {
+        documents: facts(&documents),
+        licence,
+        review,
+    })
+}
+
+/// PRD-2/3: every reason `product` may not be sold to `buyer` on `date`.
+pub(crate) async fn sale_refusals(
+    tx: &mut Tx,
+    product: &ProductRecord,
+    buyer: &Buyer,
+    date: Date,
+) -> Result<Vec<Refusal>> {
+    let product_docs = store::documents_of(tx, Owner::Product(product.id)).await?;
+    let maker_docs = store::documents_of(tx, Owner::Supplier(product.manufacturer_id)).await?;
     Ok(refusals(&Sale {
         date,
         product_active: product.active,
         product_documents: &facts(&product_docs),
         manufacturer_documents: &facts(&maker_docs),
-        customer_documents: &facts(&customer_docs),
-        customer_licence,
-        customer_review: review,
+        customer_documents: &buyer.documents,
+        customer_licence: buyer.licence,
+        customer_review: buyer.review,
     }))
 }
 
@@ -374,8 +391,27 @@ fn owner_of(d: &DocumentRecord) -> Result<DocumentOwner> {
     }
 }
 
+/// An upload that passed [`check_scan`], with what is stored about it.
+struct CheckedScan<'a> {
+    upload: &'a Upload,
+    name: String,
+    content_type: &'static str,
+    sha256: String,
+}
+
+impl CheckedScan<'_> {
+    fn stored(&self) -> store::Scan<'_> {
+        store::Scan {
+            name: &self.name,
+            content_type: self.content_type,
+            sha256: &self.sha256,
+            bytes: &self.upload.bytes,
+        }
+    }
+}
+
 /// The scan checked for size and type (PRD-2): PDF, PNG or JPEG up to [`MAX_SCAN_BYTES`].
-fn check_scan(upload: &Upload) -> Result<(&'static str, String)> {
+fn check_scan(upload: &Upload) -> Result<CheckedScan<'_>> {
     if upload.bytes.is_empty() {
         return Err(Error::invalid("file", "the file is empty"));
     }
@@ -390,7 +426,12 @@ fn check_scan(upload: &Upload) -> Result<(&'static str, String)> {
     }
     let content_type = sniff_scan(&upload.bytes)
         .ok_or_else(|| Error::invalid("file", "only PDF, PNG or JPEG scans are accepted"))?;
-    Ok((content_type, hex::encode(Sha256::digest(&upload.bytes))))
+    Ok(CheckedScan {
+        upload,
+        name: clean_file_name(&upload.name),
+        content_type,
+        sha256: hex::encode(Sha256::digest(&upload.bytes)),
+    })
 }
 
 /// The configured alert thresholds (days ahead), or 90/30/7.
@@ -575,16 +616,7 @@ impl App {
             valid_from: &from.to_string(),
             valid_to: &to.to_string(),
         };
-        let name = scan.as_ref().map(|s| clean_file_name(&s.name));
-        let stored = match (&scan, &checked, &name) {
-            (Some(up), Some((content_type, sha)), Some(name)) => Some(store::Scan {
-                name,
-                content_type,
-                sha256: sha,
-                bytes: &up.bytes,
-            }),
-            _ => None,
-        };
+        let stored = checked.as_ref().map(CheckedScan::stored);
         let id = store::insert_document(&mut tx, &d, stored.as_ref(), ctx.actor.user_id, now_ms())
             .await?;
         let record = store::get_document(&mut tx, id)
@@ -598,7 +630,7 @@ impl App {
     /// Attaches the scan to a document filed without one. A scan is never replaced: a
     /// corrected document is filed anew, so what was on file on a given day stays provable.
     pub async fn attach_scan(&self, ctx: &Ctx, id: i64, upload: Upload) -> Result<DocumentRecord> {
-        let (content_type, sha256) = check_scan(&upload)?;
+        let checked = check_scan(&upload)?;
         let mut tx = self.db.write().await?;
         let before = store::get_document(&mut tx, id)
             .await?
@@ -618,14 +650,7 @@ impl App {
         if before.file_sha256.is_some() {
             return Err(already());
         }
-        let name = clean_file_name(&upload.name);
-        let scan = store::Scan {
-            name: &name,
-            content_type,
-            sha256: &sha256,
-            bytes: &upload.bytes,
-        };
-        store::attach_scan(&mut tx, id, &scan)
+        store::attach_scan(&mut tx, id, &checked.stored())
             .await
             .map_err(|e| match e {
                 medcrm_store::Error::NotFound => already(),
@@ -998,6 +1023,7 @@ impl App {
         let (institution, _) =
             visible_institution(&mut tx, ctx, Action::ReadCustomers, institution_id).await?;
         let product = product_record(&mut tx, product_id).await?;
-        sale_refusals(&mut tx, &product, &institution, date).await
+        let buyer = buyer(&mut tx, &institution).await?;
+        sale_refusals(&mut tx, &product, &buyer, date).await
     }
 }

@@ -335,11 +335,13 @@ pub async fn approvals_of_quote(tx: &mut Tx, quote_id: i64) -> Result<Vec<Approv
     on!(tx, c => sqlx::query_as(sql).bind(quote_id).fetch_all(c).await).db()
 }
 
-pub async fn approval_of_price(tx: &mut Tx, price_id: i64) -> Result<Option<ApprovalRecord>> {
+/// The approvals of every price version of a product, in one query.
+pub async fn price_approvals(tx: &mut Tx, product_id: i64) -> Result<Vec<ApprovalRecord>> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {APPROVAL_COLUMNS} FROM approvals WHERE price_id = $1 ORDER BY id DESC LIMIT 1"
+        "SELECT {APPROVAL_COLUMNS} FROM approvals
+         WHERE price_id IN (SELECT id FROM prices WHERE product_id = $1) ORDER BY id"
     ));
-    on!(tx, c => sqlx::query_as(sql).bind(price_id).fetch_optional(c).await).db()
+    on!(tx, c => sqlx::query_as(sql).bind(product_id).fetch_all(c).await).db()
 }
 
 /// What an approvals inbox shows: requests of `status` at one of `levels`, within

@@ -316,6 +316,16 @@ pub async fn documents_of(tx: &mut Tx, owner: Owner) -> Result<Vec<DocumentRecor
     on!(tx, c => sqlx::query_as(sql).bind(id).fetch_all(c).await).db()
 }
 
+/// Every product's registration certificates and filings, latest validity first per product:
+/// one query for an export instead of one per product.
+pub async fn registrations(tx: &mut Tx) -> Result<Vec<DocumentRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{DOCUMENT_SELECT} WHERE d.product_id IS NOT NULL AND d.kind IN ('registration_certificate', 'filing')
+         ORDER BY d.product_id, d.valid_to DESC, d.id DESC"
+    ));
+    on!(tx, c => sqlx::query_as(sql).fetch_all(c).await).db()
+}
+
 /// Which customers' documents a list may show besides product and supplier documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerDocs {

@@ -424,10 +424,7 @@ pub async fn scan(
     UiCaller(ctx): UiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, UiError> {
-    let (doc, bytes) = s.app.document_scan(&ctx, id).await.map_err(|e| match e {
-        medcrm_app::Error::Forbidden => medcrm_app::Error::NotFound("scan"),
-        other => other,
-    })?;
+    let (doc, bytes) = s.app.document_scan(&ctx, id).await?;
     Ok(crate::api::products::scan_response(&doc, bytes))
 }
 
