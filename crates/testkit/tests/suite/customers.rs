@@ -593,3 +593,30 @@ async fn cus_7_completeness_per_rep_follows_the_scope_and_the_facts() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn cus_2_needs_preferences_and_procurement_plans_are_recorded_by_the_owner_only() {
+    let t = spawn_app().await;
+    let rep = t.login("rep.east").await;
+    let north = t.login("rep.north").await;
+    let id = institution_id(&t, "复旦大学附属中山医院").await;
+    let profile = json!({"needs": "导管室耗材降本", "preferences": "偏好国产品牌，重视售后响应",
+                         "procurement_plan": "2027 年一季度招标彩超 2 台"});
+    let path = format!("/api/v1/institutions/{id}");
+    assert_eq!(
+        t.patch(&path, &north, profile.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(t.patch(&path, &rep, profile).await.status, StatusCode::OK);
+    let shown = &t.get(&path, &rep).await.body["institution"];
+    assert_eq!(shown["needs"], "导管室耗材降本");
+    assert_eq!(shown["preferences"], "偏好国产品牌，重视售后响应");
+    assert_eq!(shown["procurement_plan"], "2027 年一季度招标彩超 2 台");
+    let too_long = json!({"needs": "需".repeat(2001)});
+    assert!(
+        t.patch(&path, &rep, too_long)
+            .await
+            .field("needs")
+            .is_some()
+    );
+}

@@ -77,6 +77,7 @@ async fn cus_1_rep_lists_searches_and_files_a_customer_in_chinese() {
 
 #[tokio::test]
 async fn cus_5_rep_logs_a_visit_and_the_future_is_refused() {
+    // CUS-5: a visit is logged with its contacts, purpose, outcome and next step.
     let t = spawn_app().await;
     let mut b = t.browser();
     b.sign_in("rep.east").await;
