@@ -49,6 +49,44 @@ pub enum Action {
     /// PRC-1/2: decide approvals; how deep a discount the actor may approve is
     /// [`approval_authority`].
     DecideApprovals,
+    /// CON: contracts and the ledger, in the sales scope; the back office reads them all.
+    ReadContracts,
+    /// Draft contracts and amendments, submit them for review, sign, log problems (CON-1…4).
+    ManageContracts,
+    /// CON-2: legal review (法务审核).
+    ReviewContracts,
+    /// Terminate a contract; complete it early.
+    CloseContracts,
+    /// CON-4: how long a problem may stay open before it escalates.
+    ConfigureContracts,
+    /// CON-6: read a customer's credit rating and limit.
+    ReadCredit,
+    /// CON-6: set ratings and limits; approve contracts over the limit.
+    ManageCredit,
+    /// ORD-1: orders and deliveries.
+    ReadOrders,
+    /// Call off orders from signed contracts; confirm receipt.
+    ManageOrders,
+    /// Ship deliveries with lot/serial/UDI (the warehouse).
+    ShipDeliveries,
+    /// ORD-2: the installed base.
+    ReadInstalledBase,
+    /// Record installation, department and status of a device.
+    ManageInstalledBase,
+    /// ORD-3: GSP sales records and the inspector export.
+    ReadSalesRecords,
+    /// ORD-3: add a correction to a sales record.
+    CorrectSalesRecords,
+    /// ORD-4: traceability / recall search.
+    TraceDevices,
+    /// FIN-1…3: invoices, payments, aging, statements, reports.
+    ReadReceivables,
+    /// Record invoices and payments (finance).
+    ManageReceivables,
+    /// FIN-2: the dunning log (the rep owns collection).
+    LogDunning,
+    /// FIN-2: the overdue thresholds for reminders and escalation.
+    ConfigureReceivables,
 }
 
 /// The widest scope any of the actor's roles grants for `action`; `None` = not allowed.
@@ -116,6 +154,57 @@ fn role_scope(role: Role, action: Action) -> Option<Scope> {
         (DecideApprovals, _) => None,
         (ConfigurePricing, Admin | SalesDirector | Executive) => Some(Scope::Company),
         (ConfigurePricing, _) => None,
+        // Contracts follow the sales scope; legal, finance, quality and the warehouse (which
+        // ships against them) read every contract.
+        (ReadContracts | ManageContracts | ReadCredit, SalesRep) => Some(Scope::Own),
+        (ReadContracts | ManageContracts | ReadCredit | CloseContracts, SalesManager) => {
+            Some(Scope::Region)
+        }
+        (
+            ReadContracts | ManageContracts | ReadCredit | CloseContracts,
+            SalesDirector | Executive,
+        ) => Some(Scope::Company),
+        (ReadContracts, Finance | Legal | Quality | Warehouse) => Some(Scope::Company),
+        (ReadCredit | ManageCredit, Finance) => Some(Scope::Company),
+        (ReviewContracts, Legal) => Some(Scope::Company),
+        (ConfigureContracts, Admin | SalesDirector | Executive) => Some(Scope::Company),
+        (
+            ReadContracts | ManageContracts | ReviewContracts | CloseContracts | ConfigureContracts
+            | ReadCredit | ManageCredit,
+            _,
+        ) => None,
+        // Orders are the sales team's; the warehouse ships them and reads them all.
+        (ReadOrders | ManageOrders, SalesRep) => Some(Scope::Own),
+        (ReadOrders | ManageOrders, SalesManager) => Some(Scope::Region),
+        (ReadOrders | ManageOrders, SalesDirector | Executive) => Some(Scope::Company),
+        (ReadOrders | ShipDeliveries, Warehouse) => Some(Scope::Company),
+        (ReadOrders, Finance | Quality) => Some(Scope::Company),
+        (ReadOrders | ManageOrders | ShipDeliveries, _) => None,
+        // The installed base is service's working set as much as sales'.
+        (ReadInstalledBase, SalesRep) => Some(Scope::Own),
+        (ReadInstalledBase, SalesManager | ServiceEngineer) => Some(Scope::Region),
+        (ReadInstalledBase | ManageInstalledBase, ServiceManager) => Some(Scope::Region),
+        (ReadInstalledBase, SalesDirector | Executive | ServiceAgent | Quality | Warehouse) => {
+            Some(Scope::Company)
+        }
+        (ManageInstalledBase, ServiceEngineer) => Some(Scope::Region),
+        (ReadInstalledBase | ManageInstalledBase, _) => None,
+        // ORD-3/4 are the quality team's regulatory duty; the top and service managers trace.
+        (ReadSalesRecords, Quality | Warehouse | SalesDirector | Executive) => Some(Scope::Company),
+        (ReadSalesRecords, SalesManager) => Some(Scope::Region),
+        (CorrectSalesRecords, Quality) => Some(Scope::Company),
+        (TraceDevices, Quality | SalesDirector | Executive) => Some(Scope::Company),
+        (TraceDevices, ServiceManager) => Some(Scope::Region),
+        (ReadSalesRecords | CorrectSalesRecords | TraceDevices, _) => None,
+        // Receivables: the rep collects from their own customers, finance keeps the books.
+        (ReadReceivables | LogDunning, SalesRep) => Some(Scope::Own),
+        (ReadReceivables | LogDunning, SalesManager) => Some(Scope::Region),
+        (ReadReceivables, SalesDirector | Executive) => Some(Scope::Company),
+        (ReadReceivables | ManageReceivables | LogDunning | ConfigureReceivables, Finance) => {
+            Some(Scope::Company)
+        }
+        (ConfigureReceivables, Admin) => Some(Scope::Company),
+        (ReadReceivables | ManageReceivables | LogDunning | ConfigureReceivables, _) => None,
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod bench;
 pub mod calendar;
+pub mod contracts;
 pub mod customer_reports;
 pub mod customers;
 pub mod development_plans;
