@@ -8,6 +8,7 @@ pub mod bench;
 pub mod calendar;
 pub mod customer_reports;
 pub mod customers;
+pub mod deliveries;
 pub mod demo;
 pub mod development_plans;
 mod error;
