@@ -782,8 +782,9 @@ pub async fn trace(
     };
     on!(tx, c => {
         let mut q = sqlx::QueryBuilder::new(
-            "SELECT 'device' AS kind, v.id AS device_id, v.delivery_item_id, it.delivery_id, v.lot, v.serial,
-                CAST(1 AS BIGINT) AS quantity, v.institution_id, i.name AS institution_name,
+            "SELECT 'device' AS kind, v.id AS device_id, v.delivery_item_id AS delivery_item_id,
+                it.delivery_id AS delivery_id, v.lot AS lot, v.serial AS serial,
+                CAST(1 AS BIGINT) AS quantity, v.institution_id AS institution_id, i.name AS institution_name,
                 i.address AS institution_address, v.department_id, dep.name AS department_name,
                 v.contact_id, ct.name AS contact_name, ct.phone AS contact_phone,
                 v.delivered_on, v.status AS device_status, v.region_id
