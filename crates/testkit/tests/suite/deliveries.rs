@@ -724,3 +724,29 @@ async fn ord_4_trace_by_lot_lists_both_hospitals_and_by_serial_range() {
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.contains("spreadsheetml"));
 }
+
+#[tokio::test]
+async fn cus_2_the_customer_page_shows_its_deliveries_and_installed_base() {
+    let t = spawn_app().await;
+    let rep = t.login("rep.east").await;
+    let wh = t.login("warehouse").await;
+    let k = contract(&t, "RK-US-8000", "fddxfszsyy", 1, "1300000").await;
+    let o = placed(&t, &rep, &k, 1).await;
+    let items = json!([{"order_line_id": line_of(&o), "serial": "SN-CUS2"}]);
+    assert_eq!(
+        ship(&t, &wh, shipment(&o, items)).await.status,
+        StatusCode::CREATED
+    );
+    let id = k["institution_id"].as_i64().unwrap();
+    let mut b = t.browser();
+    b.sign_in("rep.east").await;
+    let page = b.get(&format!("/customers/{id}")).await;
+    assert!(
+        page.body.contains("彩色多普勒超声诊断系统"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("1,300,000.00"));
+    assert!(page.body.contains(k["number"].as_str().unwrap()));
+    assert!(page.body.contains("SN-CUS2"));
+}
