@@ -48,7 +48,13 @@ async fn ship(t: &TestApp, token: &str, body: Value) -> Reply {
 }
 
 /// A signed contract for `initials` of `quantity` × `code` as rep.east.
-async fn contract(t: &TestApp, code: &str, initials: &str, quantity: i64, price: &str) -> Value {
+pub async fn contract(
+    t: &TestApp,
+    code: &str,
+    initials: &str,
+    quantity: i64,
+    price: &str,
+) -> Value {
     let rep = t.login("rep.east").await;
     let product = product_id(t, &rep, code).await;
     let institution = institution_id(t, &rep, initials).await;

@@ -10,6 +10,7 @@ mod contracts;
 mod customers;
 mod customers_ui;
 mod deliveries;
+mod deliveries_ui;
 mod development_plans;
 mod imports;
 mod notifications;
