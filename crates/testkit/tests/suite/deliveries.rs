@@ -756,3 +756,36 @@ async fn cus_2_the_customer_page_shows_its_deliveries_and_installed_base() {
     assert!(page.body.contains(k["number"].as_str().unwrap()));
     assert!(page.body.contains("SN-CUS2"));
 }
+
+#[tokio::test]
+async fn ord_4_demo_deliveries_ship_signed_contracts_and_share_a_lot_between_hospitals() {
+    let t = spawn_app().await;
+    contract(&t, "RK-PTCA-25", "fddxfszsyy", 30, "2800").await;
+    contract(&t, "RK-US-8000", "fddxfszsyy", 2, "1300000").await;
+    contract(&t, "RK-PTCA-25", "shjtdxyxyfsrjyy", 40, "2800").await;
+    assert_eq!(t.app.load_delivery_demo().await.unwrap(), 3);
+    let quality = t.login("quality").await;
+    let ptca = product_id(&t, &quality, "RK-PTCA-25").await;
+    let r = t
+        .get(
+            &format!("/api/v1/trace?product_id={ptca}&lot=L2607A"),
+            &quality,
+        )
+        .await;
+    assert_eq!(r.body["institutions"], 2, "{:?}", r.body);
+    // The second order shipped one unit of two: a partial delivery; its device is installed.
+    let devices = t.get("/api/v1/devices", &quality).await;
+    let list = devices.body["items"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["status"], "installed");
+    assert!(list[0]["udi"].as_str().unwrap().starts_with("]d201"));
+    let partial = t
+        .get("/api/v1/orders?status=partially_delivered", &quality)
+        .await;
+    assert_eq!(partial.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        t.app.load_delivery_demo().await.unwrap(),
+        0,
+        "nothing left to order"
+    );
+}
