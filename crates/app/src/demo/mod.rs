@@ -8,6 +8,7 @@ use crate::org::{NewRegionInput, NewUserInput, insert_region, insert_user};
 use crate::{App, Ctx, Result};
 
 mod customers;
+mod deliveries;
 mod development_plans;
 mod pipeline;
 mod products;
@@ -102,6 +103,8 @@ impl App {
         let institutions = customers::load(self, &ids, &users_by_name).await?;
         development_plans::load(self, &ids, &users_by_name, &institutions).await?;
         products::load(self, &institutions).await?;
+        // ORD: orders and deliveries on whatever contracts are signed by now.
+        self.load_delivery_demo().await?;
         Ok(true)
     }
 }

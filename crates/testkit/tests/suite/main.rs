@@ -9,6 +9,8 @@ mod calendar;
 mod contracts;
 mod customers;
 mod customers_ui;
+mod deliveries;
+mod deliveries_ui;
 mod development_plans;
 mod imports;
 mod notifications;

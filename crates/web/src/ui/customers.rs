@@ -534,6 +534,9 @@ struct HistoryRow {
     reason: String,
 }
 
+/// CUS-2: one purchase line: ship date, product, quantity, amount, contract number.
+type Purchase = (String, String, i64, String, String);
+
 #[derive(Template)]
 #[template(path = "customers/show.html")]
 struct ShowPage {
@@ -560,6 +563,11 @@ struct ShowPage {
     /// `(id, title, stage label key, amount)` of the customer's opportunities, when the
     /// caller works the pipeline.
     opportunities: Option<Vec<(i64, String, String, String)>>,
+    /// CUS-2: `(ship date, product, quantity, amount, contract number)` of what was shipped to
+    /// the customer, when the caller reads orders.
+    purchases: Option<Vec<Purchase>>,
+    /// ORD-2: `(product, serial, status)` of the devices installed at the customer.
+    devices: Option<Vec<(String, String, String)>>,
     roles: Options,
     categories: Options,
     grades: Vec<&'static str>,
@@ -606,6 +614,7 @@ pub(crate) async fn show_page(
     let region_names = region_options(s, ctx, p.t).await?;
     let today = today().to_string();
     let r = d.view.record.clone();
+    let (purchases, devices) = s.app.institution_purchases(ctx, id).await?;
     let page = ShowPage {
         t: p.t,
         shell: p.shell(ctx),
@@ -713,6 +722,20 @@ pub(crate) async fn show_page(
             .collect(),
         partners: d.partners.clone(),
         opportunities: opportunities_of(s, ctx, id).await?,
+        purchases: purchases.map(|list| {
+            list.into_iter()
+                .map(|b| {
+                    let product = format!("{} {}", b.product_name, b.model);
+                    let amount = format_yuan(b.amount_fen);
+                    (b.ship_date, product, b.quantity, amount, b.contract_number)
+                })
+                .collect()
+        }),
+        devices: devices.map(|list| {
+            list.into_iter()
+                .map(|d| (d.product_name, d.serial, d.status))
+                .collect()
+        }),
         roles: contact_roles(),
         categories: categories(),
         grades: grades(),

@@ -275,7 +275,10 @@ fn format_of(text: Option<&str>) -> Result<Format, UiError> {
         .map_err(|e| UiError(medcrm_app::Error::invalid("format", e)))
 }
 
-async fn file(table: medcrm_app::imports::Table, format: Format) -> Result<Vec<u8>, UiError> {
+pub(crate) async fn file(
+    table: medcrm_app::imports::Table,
+    format: Format,
+) -> Result<Vec<u8>, UiError> {
     tokio::task::spawn_blocking(move || write_table(&table, format))
         .await
         .map_err(|e| UiError(medcrm_app::Error::Internal(format!("export: {e}"))))?

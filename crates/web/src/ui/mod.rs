@@ -4,9 +4,10 @@
 mod admin;
 mod audit;
 pub(crate) mod customers;
+mod deliveries;
 mod development_plans;
 mod home;
-mod imports;
+pub(crate) mod imports;
 mod login;
 mod me;
 mod notifications;
@@ -159,6 +160,36 @@ pub fn routes() -> Router<AppState> {
         .route("/quotes/{id}/{action}", post(pricing::quote_action))
         .route("/approvals", get(pricing::approvals))
         .route("/approvals/{id}/decide", post(pricing::decide_approval))
+        .route(
+            "/orders",
+            get(deliveries::orders).post(deliveries::create_order),
+        )
+        .route("/orders/new", get(deliveries::new_order))
+        .route("/orders/{id}", get(deliveries::order))
+        .route("/orders/{id}/cancel", post(deliveries::cancel_order))
+        .route("/deliveries", post(deliveries::create_delivery))
+        .route("/deliveries/new", get(deliveries::new_delivery))
+        .route("/deliveries/{id}", get(deliveries::delivery))
+        .route(
+            "/deliveries/{id}/receipt",
+            post(deliveries::confirm_receipt),
+        )
+        .route("/devices", get(deliveries::devices))
+        .route(
+            "/devices/{id}",
+            get(deliveries::device).post(deliveries::update_device),
+        )
+        .route("/sales-records", get(deliveries::sales_records))
+        .route(
+            "/sales-records/export.xlsx",
+            get(deliveries::export_sales_records),
+        )
+        .route(
+            "/sales-records/{id}/correct",
+            post(deliveries::correct_sales_record),
+        )
+        .route("/trace", get(deliveries::trace))
+        .route("/trace.xlsx", get(deliveries::trace_xlsx))
         .route("/static/vendor/htmx.min.js", get(htmx))
         .route("/static/vendor/echarts.min.js", get(echarts))
         .route("/static/app.css", get(css))
@@ -256,6 +287,14 @@ impl PageCtx {
         nav.push(("/products", "nav.products", may(Action::ReadProducts)));
         nav.push(("/quotes", "nav.quotes", may(Action::ReadQuotes)));
         nav.push(("/approvals", "nav.approvals", may(Action::DecideApprovals)));
+        nav.push(("/orders", "nav.orders", may(Action::ReadOrders)));
+        nav.push(("/devices", "nav.devices", may(Action::ReadInstalledBase)));
+        nav.push((
+            "/sales-records",
+            "nav.sales_records",
+            may(Action::ReadSalesRecords),
+        ));
+        nav.push(("/trace", "nav.trace", may(Action::TraceDevices)));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
         nav.push(("/documents/expiring", "nav.expiring", quality));
