@@ -39,3 +39,4 @@ pub mod org;
 pub mod pipeline;
 pub mod pricing;
 pub mod products;
+pub mod receivables;
