@@ -34,6 +34,7 @@ macro_rules! codes {
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod contracts;
 pub mod customers;
 pub mod org;
 pub mod pipeline;

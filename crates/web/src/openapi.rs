@@ -49,6 +49,9 @@ use crate::api;
         api::pricing::submit, api::pricing::send, api::pricing::accept, api::pricing::decline,
         api::pricing::revise, api::pricing::sheet,
         api::pricing::approval_levels, api::pricing::set_approval_levels,
+        api::contracts::list, api::contracts::get, api::contracts::create, api::contracts::from_quote,
+        api::contracts::update, api::contracts::submit, api::contracts::sign, api::contracts::reviews,
+        api::contracts::decide, api::contracts::credit, api::contracts::set_credit,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

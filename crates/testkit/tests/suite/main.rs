@@ -6,6 +6,7 @@ mod api_errors;
 mod audit;
 mod auth;
 mod calendar;
+mod contracts;
 mod customers;
 mod customers_ui;
 mod development_plans;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod contracts;
 pub mod customers;
 pub mod development_plans;
 pub mod health;
@@ -181,6 +182,26 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/quotes/{id}/decline", post(pricing::decline))
         .route("/api/v1/quotes/{id}/revise", post(pricing::revise))
         .route("/api/v1/quotes/{id}/sheet.xlsx", get(pricing::sheet))
+        .route("/api/v1/quotes/{id}/contract", post(contracts::from_quote))
+        .route(
+            "/api/v1/contracts",
+            get(contracts::list).post(contracts::create),
+        )
+        .route(
+            "/api/v1/contracts/{id}",
+            get(contracts::get).put(contracts::update),
+        )
+        .route("/api/v1/contracts/{id}/submit", post(contracts::submit))
+        .route("/api/v1/contracts/{id}/sign", post(contracts::sign))
+        .route("/api/v1/contract-reviews", get(contracts::reviews))
+        .route(
+            "/api/v1/contract-reviews/{id}/decision",
+            post(contracts::decide),
+        )
+        .route(
+            "/api/v1/customers/{id}/credit",
+            get(contracts::credit).put(contracts::set_credit),
+        )
         .route("/api/v1/notifications", get(notifications::list))
         .route(
             "/api/v1/notifications/read-all",
