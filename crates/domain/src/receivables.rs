@@ -316,7 +316,10 @@ mod tests {
     fn fin_1_bucket_edges() {
         let as_of = date(2026, 6, 30);
         let due = |days_late: i32| as_of.checked_sub(days_late.days()).unwrap();
-        assert_eq!(bucket(as_of.checked_add(1.day()).unwrap(), as_of), AgingBucket::NotDue);
+        assert_eq!(
+            bucket(as_of.checked_add(1.day()).unwrap(), as_of),
+            AgingBucket::NotDue
+        );
         assert_eq!(bucket(due(0), as_of), AgingBucket::NotDue);
         assert_eq!(bucket(due(1), as_of), AgingBucket::Days1To30);
         assert_eq!(bucket(due(30), as_of), AgingBucket::Days1To30);
@@ -386,7 +389,10 @@ mod tests {
 
     #[test]
     fn fin_1_explicit_allocation_is_checked() {
-        let invoices = [open(1, date(2026, 5, 1), 1000), open(2, date(2026, 3, 1), 300)];
+        let invoices = [
+            open(1, date(2026, 5, 1), 1000),
+            open(2, date(2026, 3, 1), 300),
+        ];
         assert_eq!(
             check_allocations(&invoices, 500, &[(1, 500)]),
             Ok(vec![(1, 500)])
@@ -424,14 +430,7 @@ mod tests {
             finance_days: 90,
         };
         assert!(bad.validate().is_err());
-        assert!(
-            Escalation {
-                rep_days: 0,
-                ..e
-            }
-            .validate()
-            .is_err()
-        );
+        assert!(Escalation { rep_days: 0, ..e }.validate().is_err());
     }
 
     #[test]

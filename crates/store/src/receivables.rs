@@ -122,15 +122,37 @@ impl Scope {
     }
 }
 
+/// Invoices or payments of one contract and/or customer, within a scope.
 #[derive(Debug, Default, Clone)]
-pub struct InvoiceFilter {
-    pub status: Option<String>,
+pub struct Filter {
     pub contract_id: Option<i64>,
     pub institution_id: Option<i64>,
+    pub scope: Scope,
+}
+
+impl Filter {
+    fn push<DB: sqlx::Database>(&self, q: &mut sqlx::QueryBuilder<DB>, alias: &str)
+    where
+        for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        if let Some(k) = self.contract_id {
+            q.push(format!(" AND {alias}.contract_id = ")).push_bind(k);
+        }
+        if let Some(i) = self.institution_id {
+            q.push(format!(" AND {alias}.institution_id = "))
+                .push_bind(i);
+        }
+        self.scope.push(q, alias);
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct InvoiceFilter {
+    pub of: Filter,
+    pub status: Option<String>,
     /// Only open invoices due before this date (`YYYY-MM-DD`).
     pub overdue_before: Option<String>,
     pub query: Option<String>,
-    pub scope: Scope,
 }
 
 /// Invoices newest first, keyset-paged.
@@ -146,12 +168,6 @@ pub async fn list_invoices(
         if let Some(s) = &f.status {
             q.push(" AND v.status = ").push_bind(s.clone());
         }
-        if let Some(k) = f.contract_id {
-            q.push(" AND v.contract_id = ").push_bind(k);
-        }
-        if let Some(i) = f.institution_id {
-            q.push(" AND v.institution_id = ").push_bind(i);
-        }
         if let Some(d) = &f.overdue_before {
             q.push(" AND v.status = 'open' AND v.due_on < ").push_bind(d.clone());
         }
@@ -162,7 +178,7 @@ pub async fn list_invoices(
             q.push(" OR LOWER(i.name) LIKE ").push_bind(pattern.clone());
             q.push(" OR i.name_initials LIKE ").push_bind(pattern).push(")");
         }
-        f.scope.push(&mut q, "v");
+        f.of.push(&mut q, "v");
         q.push(" ORDER BY v.id DESC LIMIT ").push_bind(limit + 1);
         q.build_query_as().fetch_all(c).await
     })
@@ -233,30 +249,17 @@ pub async fn get_payment(tx: &mut Tx, id: i64) -> Result<Option<PaymentRecord>> 
     on!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await).db()
 }
 
-#[derive(Debug, Default, Clone)]
-pub struct PaymentFilter {
-    pub contract_id: Option<i64>,
-    pub institution_id: Option<i64>,
-    pub scope: Scope,
-}
-
 /// Payments newest first, keyset-paged.
 pub async fn list_payments(
     tx: &mut Tx,
-    f: &PaymentFilter,
+    f: &Filter,
     before_id: Option<i64>,
     limit: i64,
 ) -> Result<Page<PaymentRecord>> {
     let rows: Vec<PaymentRecord> = on!(tx, c => {
         let mut q = sqlx::QueryBuilder::new(format!("{PAYMENT_SELECT} WHERE p.id < "));
         q.push_bind(before_id.unwrap_or(i64::MAX));
-        if let Some(k) = f.contract_id {
-            q.push(" AND p.contract_id = ").push_bind(k);
-        }
-        if let Some(i) = f.institution_id {
-            q.push(" AND p.institution_id = ").push_bind(i);
-        }
-        f.scope.push(&mut q, "p");
+        f.push(&mut q, "p");
         q.push(" ORDER BY p.id DESC LIMIT ").push_bind(limit + 1);
         q.build_query_as().fetch_all(c).await
     })
@@ -506,7 +509,7 @@ pub async fn invoices_between(
          AND v.issued_on >= $2 AND v.issued_on <= $3 ORDER BY v.issued_on, v.id"
     ));
     on!(tx, c => sqlx::query_as(sql).bind(institution_id).bind(from).bind(to).fetch_all(c).await)
-    .db()
+        .db()
 }
 
 /// FIN-3: a customer's payments received from `from` to `to`, by date.
@@ -521,7 +524,7 @@ pub async fn payments_between(
          AND p.received_on <= $3 ORDER BY p.received_on, p.id"
     ));
     on!(tx, c => sqlx::query_as(sql).bind(institution_id).bind(from).bind(to).fetch_all(c).await)
-    .db()
+        .db()
 }
 
 /// FIN-3: one month of one group: invoiced (revenue), its cost, what of it is still open,

@@ -52,6 +52,13 @@ use crate::api;
         api::contracts::list, api::contracts::get, api::contracts::create, api::contracts::from_quote,
         api::contracts::update, api::contracts::submit, api::contracts::sign, api::contracts::reviews,
         api::contracts::decide, api::contracts::credit, api::contracts::set_credit,
+        api::receivables::list_invoices, api::receivables::create_invoice, api::receivables::get_invoice,
+        api::receivables::void_invoice, api::receivables::list_payments, api::receivables::create_payment,
+        api::receivables::get_payment, api::receivables::preview, api::receivables::aging,
+        api::receivables::log_dunning, api::receivables::dunning, api::receivables::statement,
+        api::receivables::statement_xlsx, api::receivables::report, api::receivables::report_xlsx,
+        api::receivables::contract_receivables, api::receivables::escalation,
+        api::receivables::set_escalation,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

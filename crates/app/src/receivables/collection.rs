@@ -3,15 +3,17 @@
 //! the director, at configurable thresholds.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
+use medcrm_domain::org::RegionTree;
 use medcrm_domain::pipeline::format_yuan;
 use medcrm_domain::receivables::{
     Aging, Cutoffs, DunningKind, Escalation, EscalationLevel, days_overdue,
 };
 use medcrm_store::notifications::{self as inbox, NewNotification};
-use medcrm_store::receivables::{self as store, AgingCutoffs, GroupBy, NewDunning};
+use medcrm_store::receivables::{self as store, AgingCutoffs, GroupBy, NewDunning, OverdueInvoice};
 use medcrm_store::{Tx, settings, users};
 
 use super::{DUNNING_SHOWN, DunningRecord, scope_of, visible_invoice};
@@ -85,6 +87,45 @@ async fn holders(tx: &mut Tx, role: &str, regions: Option<Vec<i64>>) -> Result<V
         .into_iter()
         .map(|u| u.id)
         .collect())
+}
+
+/// Who is told at each level, read once per region (managers) or once (finance and the
+/// director) per job run.
+#[derive(Default)]
+struct Recipients {
+    managers: BTreeMap<i64, Vec<i64>>,
+    top: Option<Vec<i64>>,
+}
+
+impl Recipients {
+    async fn of(
+        &mut self,
+        tx: &mut Tx,
+        tree: &RegionTree,
+        level: EscalationLevel,
+        v: &OverdueInvoice,
+    ) -> Result<Vec<i64>> {
+        Ok(match level {
+            EscalationLevel::Rep => vec![v.owner_id],
+            EscalationLevel::Manager => match self.managers.entry(v.region_id) {
+                Entry::Occupied(e) => e.get().clone(),
+                Entry::Vacant(slot) => {
+                    let mut chain = tree.ancestors(v.region_id);
+                    chain.push(v.region_id);
+                    slot.insert(holders(tx, "sales_manager", Some(chain)).await?)
+                        .clone()
+                }
+            },
+            EscalationLevel::Finance => match &self.top {
+                Some(ids) => ids.clone(),
+                None => {
+                    let mut ids = holders(tx, "finance", None).await?;
+                    ids.extend(holders(tx, "sales_director", None).await?);
+                    self.top.insert(ids).clone()
+                }
+            },
+        })
+    }
 }
 
 impl App {
@@ -228,41 +269,24 @@ impl App {
         let first_due = today
             .checked_sub((i64::from(rule.rep_days) - 1).days())
             .map_err(|e| Error::Internal(e.to_string()))?;
-        let mut managers: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-        let mut top: Option<Vec<i64>> = None;
+        let mut recipients = Recipients::default();
         let mut added = 0;
         let mut after = 0;
         loop {
             let mut tx = self.db.write().await?;
-            let batch = store::overdue(&mut tx, &first_due.to_string(), after, ESCALATION_BATCH)
-                .await?;
+            let batch =
+                store::overdue(&mut tx, &first_due.to_string(), after, ESCALATION_BATCH).await?;
             let Some(last) = batch.last() else { break };
             after = last.id;
             let tree = region_tree(&mut tx).await?;
             for v in &batch {
-                let due: Date = v.due_on.parse().map_err(|_| Error::Internal(v.due_on.clone()))?;
+                let due: Date = v
+                    .due_on
+                    .parse()
+                    .map_err(|_| Error::Internal(v.due_on.clone()))?;
                 let days = days_overdue(due, today);
                 for level in rule.reached(days) {
-                    let to = match level {
-                        EscalationLevel::Rep => vec![v.owner_id],
-                        EscalationLevel::Manager => {
-                            if !managers.contains_key(&v.region_id) {
-                                let mut chain = tree.ancestors(v.region_id);
-                                chain.push(v.region_id);
-                                let ids = holders(&mut tx, "sales_manager", Some(chain)).await?;
-                                managers.insert(v.region_id, ids);
-                            }
-                            managers.get(&v.region_id).cloned().unwrap_or_default()
-                        }
-                        EscalationLevel::Finance => {
-                            if top.is_none() {
-                                let mut ids = holders(&mut tx, "finance", None).await?;
-                                ids.extend(holders(&mut tx, "sales_director", None).await?);
-                                top = Some(ids);
-                            }
-                            top.clone().unwrap_or_default()
-                        }
-                    };
+                    let to = recipients.of(&mut tx, &tree, level, v).await?;
                     let detail = format!(
                         "{}|{}|{}|{}",
                         level.code(),

@@ -197,7 +197,10 @@ fn open_of(invoices: &[InvoiceRecord]) -> Result<Vec<OpenInvoice>> {
         .map(|v| {
             Ok(OpenInvoice {
                 id: v.id,
-                due_on: v.due_on.parse().map_err(|_| Error::Internal(v.due_on.clone()))?,
+                due_on: v
+                    .due_on
+                    .parse()
+                    .map_err(|_| Error::Internal(v.due_on.clone()))?,
                 open_fen: v.amount_fen - v.paid_fen,
             })
         })
@@ -218,10 +221,9 @@ fn allocation_error(e: AllocationError) -> Error {
             "allocations",
             format!("invoice {id} is not an open invoice of this contract"),
         ),
-        AllocationError::ExceedsInvoice(id) => Error::invalid(
-            "allocations",
-            format!("more than is open on invoice {id}"),
-        ),
+        AllocationError::ExceedsInvoice(id) => {
+            Error::invalid("allocations", format!("more than is open on invoice {id}"))
+        }
         AllocationError::Mismatch { allocated } => Error::invalid(
             "allocations",
             format!(
@@ -251,12 +253,14 @@ impl App {
         let mut tx = self.db.read().await?;
         let (visible, _) = visibility(&mut tx, ctx, Action::ReadReceivables).await?;
         let filter = store::InvoiceFilter {
+            of: store::Filter {
+                contract_id: q.contract_id,
+                institution_id: q.institution_id,
+                scope: scope_of(&visible),
+            },
             status,
-            contract_id: q.contract_id,
-            institution_id: q.institution_id,
             overdue_before: q.overdue.then(|| today().to_string()),
             query: blank_to_none(q.query.clone()),
-            scope: scope_of(&visible),
         };
         Ok(store::list_invoices(&mut tx, &filter, q.cursor, limit).await?)
     }
@@ -282,7 +286,9 @@ impl App {
         let amount_fen = positive_yuan(&mut fields, "amount", &input.amount);
         let cost_fen = match blank_to_none(input.cost.clone()) {
             None => 0,
-            Some(text) => parse_yuan(&text).map_err(|e| fields.add("cost", e)).unwrap_or(0),
+            Some(text) => parse_yuan(&text)
+                .map_err(|e| fields.add("cost", e))
+                .unwrap_or(0),
         };
         fields.finish()?;
         let issued_on = issued_on.ok_or_else(|| Error::invalid("issued_on", "required"))?;
@@ -359,7 +365,16 @@ impl App {
             })?;
         contracts::add_invoiced(&mut tx, before.contract_id, -before.amount_fen, now_ms()).await?;
         let after = invoice_record(&mut tx, id).await?;
-        audit::record(&mut tx, ctx, "invoice", id, "void", Some(&before), Some(&after)).await?;
+        audit::record(
+            &mut tx,
+            ctx,
+            "invoice",
+            id,
+            "void",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -376,7 +391,8 @@ impl App {
         let amount_fen = positive_yuan(&mut fields, "amount", amount);
         fields.finish()?;
         let mut tx = self.db.read().await?;
-        let contract = visible_contract(&mut tx, ctx, Action::ManageReceivables, contract_id).await?;
+        let contract =
+            visible_contract(&mut tx, ctx, Action::ManageReceivables, contract_id).await?;
         let invoices = store::open_invoices(&mut tx, contract.id).await?;
         let open = open_of(&invoices)?;
         let plan = allocate_oldest_first(&open, amount_fen).map_err(allocation_error)?;
@@ -461,7 +477,7 @@ impl App {
         let limit = crate::page_size(limit)?;
         let mut tx = self.db.read().await?;
         let (visible, _) = visibility(&mut tx, ctx, Action::ReadReceivables).await?;
-        let filter = store::PaymentFilter {
+        let filter = store::Filter {
             contract_id,
             institution_id,
             scope: scope_of(&visible),
@@ -489,34 +505,22 @@ impl App {
         contract_id: i64,
     ) -> Result<ContractReceivables> {
         let mut tx = self.db.read().await?;
-        let contract =
-            visible_contract(&mut tx, ctx, Action::ReadReceivables, contract_id).await?;
-        let invoices = store::list_invoices(
-            &mut tx,
-            &store::InvoiceFilter {
-                contract_id: Some(contract_id),
-                ..Default::default()
-            },
-            None,
-            crate::MAX_PAGE_SIZE,
-        )
-        .await?
-        .items;
-        let payments = store::list_payments(
-            &mut tx,
-            &store::PaymentFilter {
-                contract_id: Some(contract_id),
-                ..Default::default()
-            },
-            None,
-            crate::MAX_PAGE_SIZE,
-        )
-        .await?
-        .items;
+        let contract = visible_contract(&mut tx, ctx, Action::ReadReceivables, contract_id).await?;
+        let of = store::Filter {
+            contract_id: Some(contract_id),
+            ..Default::default()
+        };
+        let all = crate::MAX_PAGE_SIZE;
+        let invoices = store::InvoiceFilter {
+            of: of.clone(),
+            ..Default::default()
+        };
+        let invoices = store::list_invoices(&mut tx, &invoices, None, all).await?;
+        let payments = store::list_payments(&mut tx, &of, None, all).await?;
         Ok(ContractReceivables {
             contract,
-            invoices,
-            payments,
+            invoices: invoices.items,
+            payments: payments.items,
         })
     }
 }

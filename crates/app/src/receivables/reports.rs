@@ -214,7 +214,12 @@ impl App {
             let money = |fen: i64| if fen == 0 { blank() } else { format_yuan(fen) };
             cells.push(vec![
                 l.date.clone(),
-                if l.kind == "invoice" { "发票" } else { "回款" }.into(),
+                if l.kind == "invoice" {
+                    "发票"
+                } else {
+                    "回款"
+                }
+                .into(),
                 l.reference.clone(),
                 l.contract_number.clone(),
                 money(l.debit_fen),
@@ -231,7 +236,15 @@ impl App {
             format_yuan(s.received_fen),
             format_yuan(s.closing_fen),
         ]);
-        let headers = ["日期", "类型", "单号", "合同号", "开票（元）", "回款（元）", "余额（元）"];
+        let headers = [
+            "日期",
+            "类型",
+            "单号",
+            "合同号",
+            "开票（元）",
+            "回款（元）",
+            "余额（元）",
+        ];
         let table = Table {
             header_row: 1,
             headers: headers.iter().map(|h| (*h).to_owned()).collect(),
@@ -296,7 +309,11 @@ impl App {
             .chain(std::iter::once(&r.total))
             .map(|l| {
                 vec![
-                    if l.month.is_empty() { "合计".into() } else { l.month.clone() },
+                    if l.month.is_empty() {
+                        "合计".into()
+                    } else {
+                        l.month.clone()
+                    },
                     l.name.clone(),
                     format_yuan(l.invoiced_fen),
                     format_yuan(l.cost_fen),
@@ -307,7 +324,11 @@ impl App {
                 ]
             })
             .collect();
-        let who = if group_by == GroupBy::Rep { "销售代表" } else { "区域" };
+        let who = if group_by == GroupBy::Rep {
+            "销售代表"
+        } else {
+            "区域"
+        };
         let headers = [
             "月份",
             who,
