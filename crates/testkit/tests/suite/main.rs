@@ -19,5 +19,6 @@ mod pricing;
 mod products;
 mod products_ui;
 mod receivables;
+mod receivables_ui;
 mod short_search;
 mod ui;

@@ -48,7 +48,7 @@ pub async fn pay(t: &TestApp, finance: &str, contract: &Value, amount: &str) -> 
 }
 
 /// A suite app, finance's token, and a contract of rep.east's signed for `quantity` × ¥10,000.
-async fn setup(quantity: i64) -> (TestApp, String, Value, i64) {
+pub async fn setup(quantity: i64) -> (TestApp, String, Value, i64) {
     let t = spawn_app().await;
     let finance = t.login("finance").await;
     let (contract, zhongshan) = east_contract(&t, quantity).await;

@@ -13,6 +13,7 @@ mod notifications;
 mod pipeline;
 mod pricing;
 mod products;
+mod receivables;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(receivables::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -256,6 +258,11 @@ impl PageCtx {
         nav.push(("/products", "nav.products", may(Action::ReadProducts)));
         nav.push(("/quotes", "nav.quotes", may(Action::ReadQuotes)));
         nav.push(("/approvals", "nav.approvals", may(Action::DecideApprovals)));
+        nav.push((
+            "/receivables",
+            "nav.receivables",
+            may(Action::ReadReceivables),
+        ));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
         nav.push(("/documents/expiring", "nav.expiring", quality));
