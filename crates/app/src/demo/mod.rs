@@ -11,6 +11,7 @@ mod customers;
 mod development_plans;
 mod pipeline;
 mod products;
+mod receivables;
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "medcrm-demo";

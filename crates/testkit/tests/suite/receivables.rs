@@ -625,3 +625,30 @@ async fn fin_3_report_shows_revenue_cost_margin_and_collections_in_scope() {
     assert_eq!(status, StatusCode::OK);
     assert!(bytes.starts_with(b"PK"));
 }
+
+#[tokio::test]
+async fn fin_1_demo_receivables_fill_every_aging_bucket() {
+    let t = spawn_app().await;
+    let finance = t.login("finance").await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(east_contract(&t, 2).await.0["id"].as_i64().unwrap());
+    }
+    let before = t.get("/api/v1/receivables/aging", &finance).await.body["total"].clone();
+    t.app.load_receivables_demo(&ids).await.unwrap();
+    let after = t.get("/api/v1/receivables/aging", &finance).await.body["total"].clone();
+    for bucket in ["not_due", "d1_30", "d31_60", "d61_90", "over_90"] {
+        assert!(
+            fen(&after, bucket) > fen(&before, bucket),
+            "{bucket}: {after}"
+        );
+    }
+    let paid = t.get("/api/v1/invoices?status=paid", &finance).await;
+    assert!(!paid.body["items"].as_array().unwrap().is_empty());
+    let east = t.login("rep.east").await;
+    let zhongshan = institution_id(&t, &east, "fddxfszsyy").await;
+    let log = t
+        .get(&format!("/api/v1/institutions/{zhongshan}/dunning"), &east)
+        .await;
+    assert!(log.body.as_array().unwrap().len() >= 2, "{:?}", log.body);
+}
