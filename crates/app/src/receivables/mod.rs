@@ -139,15 +139,19 @@ async fn visible_contract(
         .ok_or(Error::NotFound("contract"))
 }
 
-/// A contract money is booked against: in scope (else 422 on the field) and signed,
-/// in execution, changed or completed.
-async fn billable_contract(tx: &mut Tx, ctx: &Ctx, id: i64) -> Result<ContractRecord> {
-    let contract = visible_contract(tx, ctx, Action::ManageReceivables, id)
+/// A contract money is booked against, in scope (else 422 on the field).
+async fn booked_contract(tx: &mut Tx, ctx: &Ctx, id: i64) -> Result<ContractRecord> {
+    visible_contract(tx, ctx, Action::ManageReceivables, id)
         .await
         .map_err(|e| match e {
             Error::NotFound(_) => Error::invalid("contract_id", "no such contract"),
             other => other,
-        })?;
+        })
+}
+
+/// A contract that may be invoiced: signed, in execution, changed or completed.
+async fn billable_contract(tx: &mut Tx, ctx: &Ctx, id: i64) -> Result<ContractRecord> {
+    let contract = booked_contract(tx, ctx, id).await?;
     if !invoiceable(&contract.status) {
         return Err(Error::Refused {
             code: "contract_not_billable",
@@ -424,7 +428,8 @@ impl App {
         fields.finish()?;
         let received_on = received_on.ok_or_else(|| Error::invalid("received_on", "required"))?;
         let mut tx = self.db.write().await?;
-        let contract = billable_contract(&mut tx, ctx, input.contract_id).await?;
+        // Any contract with open invoices collects, a terminated one included.
+        let contract = booked_contract(&mut tx, ctx, input.contract_id).await?;
         let open = open_of(&store::open_invoices(&mut tx, contract.id).await?)?;
         let plan = if wanted.is_empty() {
             allocate_oldest_first(&open, amount_fen)
