@@ -12,6 +12,7 @@ mod deliveries;
 mod development_plans;
 mod pipeline;
 mod products;
+mod receivables;
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "medcrm-demo";

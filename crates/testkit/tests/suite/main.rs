@@ -20,5 +20,7 @@ mod pipeline_ui;
 mod pricing;
 mod products;
 mod products_ui;
+mod receivables;
+mod receivables_ui;
 mod short_search;
 mod ui;

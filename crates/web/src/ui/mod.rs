@@ -14,6 +14,7 @@ mod notifications;
 mod pipeline;
 mod pricing;
 mod products;
+mod receivables;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +36,7 @@ use crate::i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(receivables::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -295,6 +297,11 @@ impl PageCtx {
             may(Action::ReadSalesRecords),
         ));
         nav.push(("/trace", "nav.trace", may(Action::TraceDevices)));
+        nav.push((
+            "/receivables",
+            "nav.receivables",
+            may(Action::ReadReceivables),
+        ));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
         nav.push(("/documents/expiring", "nav.expiring", quality));
