@@ -185,6 +185,16 @@ impl App {
         })
     }
 
+    /// The customer book of `opts.institutions` (generated when missing), for benches that
+    /// build on it.
+    pub(crate) async fn prepare_bench_book(&self, opts: BenchOptions) -> Result<()> {
+        let done = self.bench_database().await?;
+        if done < opts.institutions {
+            self.generate(done, opts.institutions).await?;
+        }
+        Ok(())
+    }
+
     /// Loads the demo company into an empty database and marks it as a bench database.
     /// Returns how many bench institutions it already holds; refuses any other database.
     async fn bench_database(&self) -> Result<u64> {
