@@ -7,7 +7,7 @@ use medcrm_domain::contracts::{
     ContractEvent, ContractStatus, CreditRating, ReviewKind, ReviewStatus, TermLine, Terms,
     missing_terms, needs_credit_approval,
 };
-use medcrm_domain::pipeline::{format_yuan, parse_yuan};
+use medcrm_domain::pipeline::{Stage, format_yuan, parse_yuan};
 use medcrm_domain::pricing::QuoteStatus;
 use medcrm_store::contracts::{
     self as store, ContractFilter, Move, NewContract, NewLine, NewReview, NewTerms,
@@ -21,7 +21,7 @@ use medcrm_store::{Page, Tx, pricing, users};
 use crate::customers::{check_text, institution_record, parse_date, today, visible_institution};
 use crate::error::Fields;
 use crate::org::{blank_to_none, visibility};
-use crate::pipeline::visible_opportunity;
+use crate::pipeline::{advance, visible_opportunity};
 use crate::policy::{self, Action};
 use crate::products::{buyer, not_sellable, product_record, sale_refusals};
 use crate::{App, Ctx, Error, Result, audit, now_ms};
@@ -470,6 +470,10 @@ impl App {
             "create",
         )
         .await?;
+        if let Some(o) = created.opportunity_id {
+            let note = format!("contract {} drafted", created.number);
+            advance(&mut tx, ctx, o, Stage::after_contract_drafted, &note).await?;
+        }
         let d = detail(&mut tx, created).await?;
         tx.commit().await?;
         Ok(d)
@@ -790,6 +794,10 @@ impl App {
             "sign",
         )
         .await?;
+        if let (None, Some(o)) = (before.effective_version, after.opportunity_id) {
+            let note = format!("contract {} signed", after.number);
+            advance(&mut tx, ctx, o, Stage::after_contract_signed, &note).await?;
+        }
         let d = detail(&mut tx, after).await?;
         tx.commit().await?;
         Ok(d)

@@ -138,6 +138,22 @@ pub(crate) async fn visible_opportunity(
 /// Moves `before` into `to` (already checked as allowed) with the stage's due date, inside the
 /// caller's transaction, with its audit entry. A concurrent move of the same card makes this
 /// one fail with 409.
+/// Moves opportunity `id` one step by `rule` (PRC-3, CON-1/2: quotes and contracts carry the
+/// deal along), when the rule has a step from its current stage.
+pub(crate) async fn advance(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: i64,
+    rule: fn(Stage) -> Option<Stage>,
+    note: &str,
+) -> Result<()> {
+    let opp = visible_opportunity(tx, ctx, Action::ReadPipeline, id).await?;
+    if let Some(stage) = opp.stage.parse::<Stage>().ok().and_then(rule) {
+        enter_stage(tx, ctx, &opp, stage, opp.owner_id, note, "").await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn enter_stage(
     tx: &mut Tx,
     ctx: &Ctx,

@@ -21,7 +21,7 @@ use crate::customers::{check_text, institution_record, parse_date, today, visibl
 use crate::error::Fields;
 use crate::imports::{Row, Table};
 use crate::org::{blank_to_none, region_tree, visibility};
-use crate::pipeline::{enter_stage, visible_opportunity};
+use crate::pipeline::{advance, visible_opportunity};
 use crate::policy::{self, Action};
 use crate::products::{Buyer, buyer, not_sellable, product_record, sale_refusals};
 use crate::{App, Ctx, Error, Result, audit, now_ms};
@@ -875,16 +875,8 @@ impl App {
         )
         .await?;
         if accepted && let Some(o) = before.opportunity_id {
-            let opp = visible_opportunity(&mut tx, ctx, Action::ReadPipeline, o).await?;
-            let next = opp
-                .stage
-                .parse::<Stage>()
-                .ok()
-                .and_then(Stage::after_quote_accepted);
-            if let Some(stage) = next {
-                let note = format!("quote {} accepted", before.number);
-                enter_stage(&mut tx, ctx, &opp, stage, opp.owner_id, &note, "").await?;
-            }
+            let note = format!("quote {} accepted", before.number);
+            advance(&mut tx, ctx, o, Stage::after_quote_accepted, &note).await?;
         }
         tx.commit().await?;
         Ok(after)

@@ -113,6 +113,22 @@ impl Stage {
             _ => None,
         }
     }
+
+    /// CON-1: a contract drafted for the deal puts it in the contract stage.
+    pub fn after_contract_drafted(self) -> Option<Stage> {
+        match self {
+            Stage::TenderWon | Stage::Negotiation => Some(Stage::Contract),
+            _ => None,
+        }
+    }
+
+    /// CON-2: the signed contract wins the deal.
+    pub fn after_contract_signed(self) -> Option<Stage> {
+        match self {
+            Stage::Contract => Some(Stage::Won),
+            _ => None,
+        }
+    }
 }
 
 impl FromStr for Stage {
@@ -265,9 +281,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prc_3_an_accepted_quote_moves_the_deal_one_allowed_step() {
-        for stage in Stage::ALL {
-            if let Some(to) = stage.after_quote_accepted() {
+    fn prc_3_con_2_quotes_and_contracts_move_the_deal_only_along_allowed_steps() {
+        let rules: [fn(Stage) -> Option<Stage>; 3] = [
+            Stage::after_quote_accepted,
+            Stage::after_contract_drafted,
+            Stage::after_contract_signed,
+        ];
+        for (stage, rule) in Stage::ALL.into_iter().flat_map(|s| rules.map(|r| (s, r))) {
+            if let Some(to) = rule(stage) {
                 assert!(
                     stage.can_move_to(to),
                     "{stage:?} → {to:?} must be an allowed move"

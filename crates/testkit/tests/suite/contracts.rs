@@ -430,6 +430,29 @@ async fn con_1_an_accepted_quote_becomes_a_draft_contract_with_its_lines() {
         r.body["lines"].as_array().unwrap().len(),
         quote.body["lines"].as_array().unwrap().len()
     );
+    // The deal moves with it: drafted → contract stage, signed → won (CON-2).
+    let opp = format!("/api/v1/opportunities/{}", r.body["opportunity_id"]);
+    assert_eq!(t.get(&opp, &rep).await.body["opportunity"]["stage"], "contract");
+    let mut body = complete_contract(0, 0, 0, "0");
+    body["institution_id"] = r.body["institution_id"].clone();
+    body["quote_id"] = r.body["quote_id"].clone();
+    body["opportunity_id"] = r.body["opportunity_id"].clone();
+    body["lines"] = json!(r.body["lines"].as_array().unwrap().iter().map(|l| json!({
+        "product_id": l["product_id"], "quantity": l["quantity"], "unit_price": l["unit_price"].as_str().unwrap().replace(',', "")
+    })).collect::<Vec<_>>());
+    let path = format!("/api/v1/contracts/{}", r.body["id"]);
+    assert_eq!(t.put(&path, &rep, body).await.status, StatusCode::OK);
+    let submitted = act(&t, &rep, &r.body, "submit", json!({})).await;
+    approve_reviews(&t, &submitted.body).await;
+    act(
+        &t,
+        &rep,
+        &r.body,
+        "sign",
+        json!({"signed_on": days_from_today(0)}),
+    )
+    .await;
+    assert_eq!(t.get(&opp, &rep).await.body["opportunity"]["stage"], "won");
     let drafts = t.get("/api/v1/quotes?status=draft", &rep).await;
     let draft = &drafts.body["items"][0]["id"];
     let not_yet = t
