@@ -146,7 +146,8 @@ CREATE TABLE gsp_records (
     created_at_ms    BIGINT NOT NULL
 );
 CREATE INDEX gsp_records_date ON gsp_records(sale_date, id);
-CREATE INDEX gsp_records_corrects ON gsp_records(corrects_id);
+-- A record is corrected once; a later correction corrects the correction.
+CREATE UNIQUE INDEX gsp_records_corrects ON gsp_records(corrects_id) WHERE corrects_id IS NOT NULL;
 CREATE INDEX gsp_records_lot ON gsp_records(product_id, lot);
 CREATE FUNCTION gsp_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'gsp_records are never deleted or changed; add a correction (ORD-3)'; END $$;

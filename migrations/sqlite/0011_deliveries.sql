@@ -146,7 +146,8 @@ CREATE TABLE gsp_records (
     created_at_ms    BIGINT NOT NULL
 );
 CREATE INDEX gsp_records_date ON gsp_records(sale_date, id);
-CREATE INDEX gsp_records_corrects ON gsp_records(corrects_id);
+-- A record is corrected once; a later correction corrects the correction.
+CREATE UNIQUE INDEX gsp_records_corrects ON gsp_records(corrects_id) WHERE corrects_id IS NOT NULL;
 CREATE INDEX gsp_records_lot ON gsp_records(product_id, lot);
 CREATE TRIGGER gsp_records_no_delete BEFORE DELETE ON gsp_records
 BEGIN SELECT RAISE(ABORT, 'gsp_records are never deleted (ORD-3)'); END;

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod contracts;
 pub mod customer_reports;
 pub mod customers;
+pub mod deliveries;
 pub mod demo;
 pub mod development_plans;
 mod error;

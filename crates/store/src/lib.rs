@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod contracts;
 pub mod customer_reports;
 pub mod customers;
+pub mod deliveries;
 pub mod development_plans;
 pub mod notifications;
 pub mod pipeline;

@@ -52,6 +52,13 @@ use crate::api;
         api::contracts::list, api::contracts::get, api::contracts::create, api::contracts::from_quote,
         api::contracts::update, api::contracts::submit, api::contracts::sign, api::contracts::reviews,
         api::contracts::decide, api::contracts::credit, api::contracts::set_credit,
+        api::deliveries::list_orders, api::deliveries::create_order, api::deliveries::get_order,
+        api::deliveries::cancel_order, api::deliveries::ship, api::deliveries::get_delivery,
+        api::deliveries::receipt, api::deliveries::parse_udi, api::deliveries::list_devices,
+        api::deliveries::get_device, api::deliveries::update_device,
+        api::deliveries::list_sales_records, api::deliveries::get_sales_record,
+        api::deliveries::correct_sales_record, api::deliveries::export_sales_records,
+        api::deliveries::trace, api::deliveries::trace_xlsx,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

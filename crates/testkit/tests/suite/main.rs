@@ -9,6 +9,7 @@ mod calendar;
 mod contracts;
 mod customers;
 mod customers_ui;
+mod deliveries;
 mod development_plans;
 mod imports;
 mod notifications;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod contracts;
 pub mod customers;
+pub mod deliveries;
 pub mod development_plans;
 pub mod health;
 pub mod imports;
@@ -182,6 +183,36 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/quotes/{id}/decline", post(pricing::decline))
         .route("/api/v1/quotes/{id}/revise", post(pricing::revise))
         .route("/api/v1/quotes/{id}/sheet.xlsx", get(pricing::sheet))
+        .route(
+            "/api/v1/orders",
+            get(deliveries::list_orders).post(deliveries::create_order),
+        )
+        .route("/api/v1/orders/{id}", get(deliveries::get_order))
+        .route("/api/v1/orders/{id}/cancel", post(deliveries::cancel_order))
+        .route("/api/v1/deliveries", post(deliveries::ship))
+        .route("/api/v1/deliveries/{id}", get(deliveries::get_delivery))
+        .route("/api/v1/deliveries/{id}/receipt", post(deliveries::receipt))
+        .route("/api/v1/udi/parse", post(deliveries::parse_udi))
+        .route("/api/v1/devices", get(deliveries::list_devices))
+        .route(
+            "/api/v1/devices/{id}",
+            get(deliveries::get_device).patch(deliveries::update_device),
+        )
+        .route("/api/v1/sales-records", get(deliveries::list_sales_records))
+        .route(
+            "/api/v1/sales-records/export.xlsx",
+            get(deliveries::export_sales_records),
+        )
+        .route(
+            "/api/v1/sales-records/{id}",
+            get(deliveries::get_sales_record),
+        )
+        .route(
+            "/api/v1/sales-records/{id}/corrections",
+            post(deliveries::correct_sales_record),
+        )
+        .route("/api/v1/trace", get(deliveries::trace))
+        .route("/api/v1/trace.xlsx", get(deliveries::trace_xlsx))
         .route("/api/v1/quotes/{id}/contract", post(contracts::from_quote))
         .route(
             "/api/v1/contracts",
