@@ -17,6 +17,8 @@ CREATE TABLE invoices (
     -- Cost of what the invoice bills (FIN-3 margin).
     cost_fen       BIGINT NOT NULL DEFAULT 0 CHECK (cost_fen >= 0),
     status         TEXT NOT NULL CHECK (status IN ('open', 'paid', 'void')),
+    -- Why an unpaid invoice was voided (red-letter reversal); empty otherwise.
+    void_reason    TEXT NOT NULL DEFAULT '',
     created_by     BIGINT NOT NULL REFERENCES users(id),
     created_at_ms  BIGINT NOT NULL
 );
@@ -26,6 +28,8 @@ CREATE INDEX invoices_institution ON invoices(institution_id, id);
 CREATE INDEX invoices_open ON invoices(status, due_on);
 CREATE INDEX invoices_owner_open ON invoices(owner_id, status, due_on);
 CREATE INDEX invoices_region_open ON invoices(region_id, status, due_on);
+-- FIN-3 statements and reports read invoices by issue date.
+CREATE INDEX invoices_issued ON invoices(issued_on);
 
 CREATE TABLE payments (
     id             INTEGER PRIMARY KEY,
@@ -42,6 +46,7 @@ CREATE TABLE payments (
 );
 CREATE INDEX payments_contract ON payments(contract_id, id);
 CREATE INDEX payments_institution ON payments(institution_id, id);
+CREATE INDEX payments_received ON payments(received_on);
 
 -- Which invoices a payment settles; a payment is allocated in full when recorded.
 CREATE TABLE payment_allocations (

@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod pricing;
 pub mod products;
+pub mod receivables;
 
 use std::path::Path;
 

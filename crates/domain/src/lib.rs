@@ -42,3 +42,4 @@ pub mod pipeline;
 pub mod pricing;
 pub mod products;
 pub mod udi;
+pub mod receivables;

@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod pipeline;
 pub mod pricing;
 pub mod products;
+pub mod receivables;
 pub mod regions;
 pub mod sessions;
 pub mod settings;

@@ -59,6 +59,13 @@ use crate::api;
         api::deliveries::list_sales_records, api::deliveries::get_sales_record,
         api::deliveries::correct_sales_record, api::deliveries::export_sales_records,
         api::deliveries::trace, api::deliveries::trace_xlsx,
+        api::receivables::list_invoices, api::receivables::create_invoice, api::receivables::get_invoice,
+        api::receivables::void_invoice, api::receivables::list_payments, api::receivables::create_payment,
+        api::receivables::get_payment, api::receivables::preview, api::receivables::aging,
+        api::receivables::log_dunning, api::receivables::dunning, api::receivables::statement,
+        api::receivables::statement_xlsx, api::receivables::report, api::receivables::report_xlsx,
+        api::receivables::contract_receivables, api::receivables::escalation,
+        api::receivables::set_escalation,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

@@ -19,5 +19,6 @@ mod pipeline_ui;
 mod pricing;
 mod products;
 mod products_ui;
+mod receivables;
 mod short_search;
 mod ui;

@@ -15,6 +15,7 @@ pub mod org;
 pub mod pipeline;
 pub mod pricing;
 pub mod products;
+pub mod receivables;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -25,6 +26,7 @@ use crate::error::ApiError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(receivables::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/auth/login", post(auth::login))
