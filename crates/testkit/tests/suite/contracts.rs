@@ -432,7 +432,10 @@ async fn con_1_an_accepted_quote_becomes_a_draft_contract_with_its_lines() {
     );
     // The deal moves with it: drafted → contract stage, signed → won (CON-2).
     let opp = format!("/api/v1/opportunities/{}", r.body["opportunity_id"]);
-    assert_eq!(t.get(&opp, &rep).await.body["opportunity"]["stage"], "contract");
+    assert_eq!(
+        t.get(&opp, &rep).await.body["opportunity"]["stage"],
+        "contract"
+    );
     let mut body = complete_contract(0, 0, 0, "0");
     body["institution_id"] = r.body["institution_id"].clone();
     body["quote_id"] = r.body["quote_id"].clone();
