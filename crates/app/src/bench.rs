@@ -23,7 +23,9 @@ use medcrm_store::{regions, settings, users};
 
 use crate::auth::Actor;
 use crate::customers::{InstitutionQuery, today};
+use crate::deliveries::TraceInput;
 use crate::pipeline::OpportunityQuery;
+use crate::receivables::GroupBy;
 use crate::{App, Ctx, Error, Result, now_ms};
 
 /// Above this the generator would need more distinct names than it makes well, and a run
@@ -82,11 +84,14 @@ pub struct BenchReport {
     pub results: Vec<ScenarioResult>,
 }
 
-/// A use case timed: the customer list, or the funnel.
+/// A use case timed: the customer list, the funnel (`bench customers`), the recall trace or
+/// the aging report (`bench contracts`).
 #[derive(Debug, Clone)]
-enum Call {
+pub(crate) enum Call {
     Institutions(InstitutionQuery),
     Funnel(OpportunityQuery),
+    Trace(TraceInput),
+    Aging(GroupBy),
 }
 
 /// The requests timed, as a user would make them.
@@ -183,6 +188,16 @@ impl App {
             iterations: opts.iterations,
             results,
         })
+    }
+
+    /// The customer book of `opts.institutions` (generated when missing), for benches that
+    /// build on it.
+    pub(crate) async fn prepare_bench_book(&self, opts: BenchOptions) -> Result<()> {
+        let done = self.bench_database().await?;
+        if done < opts.institutions {
+            self.generate(done, opts.institutions).await?;
+        }
+        Ok(())
     }
 
     /// Loads the demo company into an empty database and marks it as a bench database.
@@ -292,7 +307,7 @@ impl App {
     /// One concurrent warm-up round, not counted: it opens the pool's connections and
     /// prepares the statement on each (on PostgreSQL that alone cost the first scenario
     /// 30-60 ms of tail), then [`CLIENTS`] concurrent tasks of `iterations` requests each.
-    async fn time(
+    pub(crate) async fn time(
         &self,
         ctx: &Ctx,
         scenario: &'static str,
@@ -329,6 +344,8 @@ impl App {
                     .sum();
                 Ok(usize::try_from(total).unwrap_or(0))
             }
+            Call::Trace(input) => Ok(self.trace(ctx, input).await?.rows.len()),
+            Call::Aging(group_by) => Ok(self.aging(ctx, today(), *group_by).await?.groups.len()),
         }
     }
 

@@ -94,6 +94,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         iterations: u32,
     },
+    /// Generate an installed base over a 10,000-institution customer book (10 devices and 2
+    /// invoices per contract; kept for later runs) and time the recall trace and the aging
+    /// report from 10 clients.
+    Contracts {
+        /// Installed devices to generate (1 to 5,000,000); invoices are a fifth of that.
+        #[arg(long, default_value_t = 1_000_000)]
+        devices: u64,
+        /// Requests per client and scenario.
+        #[arg(long, default_value_t = 100)]
+        iterations: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -222,6 +233,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = app.bench_customers(options).await?;
             print_bench(app.backend(), &report);
         }
+        Command::Bench {
+            command:
+                BenchCommand::Contracts {
+                    devices,
+                    iterations,
+                },
+        } => {
+            let r = app.bench_contracts(*devices, *iterations).await?;
+            println!(
+                "{:?}: {} installed devices and {} invoices over 10,000 institutions; database {} MB",
+                app.backend(),
+                r.devices,
+                r.invoices,
+                r.database_bytes / 1_000_000
+            );
+            match r.generation {
+                Some(took) => println!("generated in {:.1} s", took.as_secs_f64()),
+                None => println!("data already generated; reused"),
+            }
+            print_results(medcrm_app::bench::CLIENTS, r.iterations, &r.results);
+        }
     }
     app.close().await;
     Ok(())
@@ -229,7 +261,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// The report as a Markdown table, ready for docs/benchmarks.md.
 fn print_bench(backend: medcrm_app::Backend, r: &medcrm_app::bench::BenchReport) {
-    let ms = |d: std::time::Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
     println!(
         "{backend:?}: bench book of {} institutions (3 contacts, 10 visits and 2 opportunities each) \
          and the demo company; database {} MB",
@@ -244,13 +275,18 @@ fn print_bench(backend: medcrm_app::Backend, r: &medcrm_app::bench::BenchReport)
         ),
         None => println!("data already generated; reused"),
     }
+    print_results(r.clients, r.iterations, &r.results);
+}
+
+/// Latencies as a Markdown table.
+fn print_results(clients: usize, iterations: u32, results: &[medcrm_app::bench::ScenarioResult]) {
+    let ms = |d: std::time::Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
     println!(
-        "{} clients × {} requests per scenario (after one concurrent warm-up round); latency in ms\n",
-        r.clients, r.iterations
+        "{clients} clients × {iterations} requests per scenario (after one concurrent warm-up round); latency in ms\n"
     );
     println!("| scenario | user | rows | p50 | p95 | p99 | max |");
     println!("|---|---|---:|---:|---:|---:|---:|");
-    for s in &r.results {
+    for s in results {
         println!(
             "| {} | {} | {} | {} | {} | {} | {} |",
             s.scenario,

@@ -41,5 +41,5 @@ pub mod org;
 pub mod pipeline;
 pub mod pricing;
 pub mod products;
-pub mod udi;
 pub mod receivables;
+pub mod udi;

@@ -117,6 +117,14 @@ pub async fn max_pipeline_ids(tx: &mut Tx) -> Result<(i64, i64)> {
     .db()
 }
 
+/// The lowest and highest institution id and how many there are.
+pub async fn institution_span(tx: &mut Tx) -> Result<(i64, i64, i64)> {
+    on!(tx, c => sqlx::query_as(
+        "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0), COUNT(*) FROM institutions")
+        .fetch_one(c).await)
+    .db()
+}
+
 /// Writes the institutions and their short-search grams (migration 0007), which the app's
 /// writes keep in `customers::insert`; `rows` have consecutive ids.
 pub async fn insert_institutions(tx: &mut Tx, rows: &[InstitutionRow]) -> Result<()> {

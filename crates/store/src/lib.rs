@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod bench_contracts;
 pub mod calendar;
 pub mod contracts;
 pub mod customer_reports;

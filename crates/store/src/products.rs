@@ -478,3 +478,11 @@ pub async fn reviews_in(
     .db()?;
     Ok(Page::from_rows(rows, limit, |r| r.id))
 }
+
+/// Ids of the active serialized products, in id order.
+pub async fn serialized_ids(tx: &mut Tx) -> Result<Vec<i64>> {
+    on!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM products WHERE serialized AND active ORDER BY id")
+        .fetch_all(c).await)
+    .db()
+}
