@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod calendar;
+pub mod contract_execution;
 pub mod contracts;
 pub mod customer_reports;
 pub mod customers;

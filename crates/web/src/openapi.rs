@@ -52,6 +52,12 @@ use crate::api;
         api::contracts::list, api::contracts::get, api::contracts::create, api::contracts::from_quote,
         api::contracts::update, api::contracts::submit, api::contracts::sign, api::contracts::reviews,
         api::contracts::decide, api::contracts::credit, api::contracts::set_credit,
+        api::contracts::amend, api::contracts::terminate, api::contracts::complete,
+        api::contracts::versions, api::contracts::diff,
+        api::contract_execution::problems, api::contract_execution::log_problem,
+        api::contract_execution::resolve_problem, api::contract_execution::problem_settings,
+        api::contract_execution::set_problem_settings, api::contract_execution::fulfilment,
+        api::contract_execution::export_ledger,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

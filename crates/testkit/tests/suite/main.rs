@@ -6,6 +6,7 @@ mod api_errors;
 mod audit;
 mod auth;
 mod calendar;
+mod contract_execution;
 mod contracts;
 mod customers;
 mod customers_ui;
