@@ -7,6 +7,7 @@ use medcrm_store::users;
 use crate::org::{NewRegionInput, NewUserInput, insert_region, insert_user};
 use crate::{App, Ctx, Result};
 
+mod contracts;
 mod customers;
 mod development_plans;
 mod pipeline;
@@ -102,6 +103,9 @@ impl App {
         let institutions = customers::load(self, &ids, &users_by_name).await?;
         development_plans::load(self, &ids, &users_by_name, &institutions).await?;
         products::load(self, &institutions).await?;
+        let contracts = contracts::load(self, &institutions).await?;
+        // The deliveries and receivables demos ship and invoice against these.
+        tracing::debug!(signed = ?contracts.signed, "demo contracts signed");
         Ok(true)
     }
 }

@@ -8,6 +8,7 @@ mod auth;
 mod calendar;
 mod contract_execution;
 mod contracts;
+mod contracts_ui;
 mod customers;
 mod customers_ui;
 mod development_plans;

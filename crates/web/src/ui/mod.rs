@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod contracts;
 pub(crate) mod customers;
 mod development_plans;
 mod home;
@@ -157,6 +158,26 @@ pub fn routes() -> Router<AppState> {
         .route("/quotes/{id}/edit", get(pricing::edit_quote))
         .route("/quotes/{id}/print", get(pricing::print_quote))
         .route("/quotes/{id}/{action}", post(pricing::quote_action))
+        .route("/quotes/{id}/contract", post(contracts::from_quote))
+        .route("/contracts", get(contracts::list).post(contracts::create))
+        .route("/contracts/new", get(contracts::new_form))
+        .route("/contracts/fulfilment", get(contracts::fulfilment))
+        .route(
+            "/contracts/{id}",
+            get(contracts::show).post(contracts::update),
+        )
+        .route("/contracts/{id}/edit", get(contracts::edit_form))
+        .route("/contracts/{id}/print", get(contracts::print))
+        .route(
+            "/contracts/{id}/problems/{problem}/resolve",
+            post(contracts::resolve_problem),
+        )
+        .route("/contracts/{id}/{action}", post(contracts::action))
+        .route("/contract-reviews", get(contracts::reviews))
+        .route(
+            "/contract-reviews/{id}/decide",
+            post(contracts::decide_review),
+        )
         .route("/approvals", get(pricing::approvals))
         .route("/approvals/{id}/decide", post(pricing::decide_approval))
         .route("/static/vendor/htmx.min.js", get(htmx))
@@ -255,6 +276,9 @@ impl PageCtx {
         nav.push(("/plans", "nav.plans", may(Action::ManageCustomers)));
         nav.push(("/products", "nav.products", may(Action::ReadProducts)));
         nav.push(("/quotes", "nav.quotes", may(Action::ReadQuotes)));
+        nav.push(("/contracts", "nav.contracts", may(Action::ReadContracts)));
+        let reviews = may(Action::ReviewContracts) || may(Action::ManageCredit);
+        nav.push(("/contract-reviews", "nav.contract_reviews", reviews));
         nav.push(("/approvals", "nav.approvals", may(Action::DecideApprovals)));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
