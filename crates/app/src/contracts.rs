@@ -342,6 +342,13 @@ async fn detail(tx: &mut Tx, record: ContractRecord) -> Result<ContractDetail> {
     })
 }
 
+/// Commits and answers with the contract as it now stands.
+async fn committed(mut tx: Tx, after: ContractRecord) -> Result<ContractDetail> {
+    let d = detail(&mut tx, after).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
 /// SYS-2: tells every active holder of `role` (or the owner when `role` is `None`).
 async fn notify(
     tx: &mut Tx,
@@ -677,9 +684,7 @@ impl App {
             "update",
         )
         .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// CON-1/2/6: checks the terms and the sale gate, then opens the legal review, and a credit
@@ -727,9 +732,7 @@ impl App {
             "submit",
         )
         .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// The legal (CON-2) or credit (CON-6) reviews waiting for the caller's decision.
@@ -853,9 +856,7 @@ impl App {
             status.code(),
         )
         .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// CON-2: signs the reviewed version once every review of it is approved. For an
@@ -907,9 +908,7 @@ impl App {
             "sign",
         )
         .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// CON-3: starts an amendment of a signed contract: version + 1, a copy of the version in
@@ -945,9 +944,7 @@ impl App {
             "amend",
         )
         .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// CON-3: a manager or director ends a contract early, from any state not closed, with
@@ -978,9 +975,7 @@ impl App {
         )
         .await?;
         notify(&mut tx, None, &after, "contract_terminated", reason).await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// CON-3: a manager or director closes a contract in execution once everything was
@@ -1011,9 +1006,7 @@ impl App {
             "complete",
         )
         .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// CON-3: every version with its terms and lines, oldest first.

@@ -6,35 +6,12 @@ use medcrm_testkit::{Reply, TestApp, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::contracts::{complete_contract, signed_contract};
+use crate::contracts::{approve_reviews, complete_contract, signed_contract};
 use crate::products::{days_from_today, institution_id, product_id};
 
 async fn act(t: &TestApp, token: &str, id: &Value, action: &str, body: Value) -> Reply {
     t.post(&format!("/api/v1/contracts/{id}/{action}"), token, body)
         .await
-}
-
-/// Approves every pending review of the contract as legal / finance.
-async fn approve_all(t: &TestApp, contract: &Value) {
-    for r in contract["reviews"].as_array().unwrap() {
-        if r["status"] != "pending" {
-            continue;
-        }
-        let who = if r["kind"] == "legal" {
-            "legal"
-        } else {
-            "finance"
-        };
-        let token = t.login(who).await;
-        let d = t
-            .post(
-                &format!("/api/v1/contract-reviews/{}/decision", r["id"]),
-                &token,
-                json!({"approve": true}),
-            )
-            .await;
-        assert_eq!(d.status, StatusCode::OK, "{:?}", d.body);
-    }
 }
 
 /// An order of `quantity` of line 1 against the contract, as the orders module writes it.
@@ -149,7 +126,7 @@ async fn con_3_an_amendment_keeps_a_version_history_with_a_diff_and_takes_force_
         "{:?}",
         submitted.body
     );
-    approve_all(&t, &submitted.body).await;
+    approve_reviews(&t, &submitted.body).await;
     let signed = act(
         &t,
         &rep,

@@ -193,3 +193,41 @@ async fn con_3_the_contract_page_offers_what_the_state_and_role_allow() {
     assert_eq!(report.status, StatusCode::OK);
     assert!(report.body.contains("id=\"fulfilment\""));
 }
+
+#[tokio::test]
+async fn con_6_finance_sets_credit_on_the_customer_page() {
+    let t = spawn_app().await;
+    let rep = t.login("rep.east").await;
+    let ruijin = institution_id(&t, &rep, "shjtdxyxyfsrjyy").await;
+    let page = format!("/customers/{ruijin}");
+    let mut r = t.browser();
+    r.sign_in("rep.east").await;
+    let seen = r.get(&page).await;
+    assert!(
+        seen.body.contains("id=\"credit-rating\""),
+        "the rep reads it"
+    );
+    assert!(
+        !seen.body.contains("id=\"action-credit\""),
+        "but cannot set it"
+    );
+    let mut b = t.browser();
+    b.sign_in("finance").await;
+    let shown = b.get(&page).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains("id=\"action-credit\""));
+    let post = format!("/customers/{ruijin}/credit");
+    let bad = b
+        .post(&post, &[("rating", "A"), ("limit", "-5"), ("note", "")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("fielderror"));
+    let ok = b
+        .post(
+            &post,
+            &[("rating", "A"), ("limit", "3000000"), ("note", "年度复评")],
+        )
+        .await;
+    assert_eq!(ok.location, Some(format!("/customers/{ruijin}#credit")));
+    assert!(b.get(&page).await.body.contains("3,000,000.00"));
+}

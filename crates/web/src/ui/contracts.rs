@@ -14,7 +14,7 @@ use medcrm_app::contracts::{
     CreditInput, LineChange,
 };
 use medcrm_app::customers::today;
-use medcrm_app::domain::contracts::ContractStatus;
+use medcrm_app::domain::contracts::{ContractStatus, CreditRating};
 use medcrm_app::domain::pipeline::format_yuan;
 use medcrm_app::policy::{self, Action};
 use medcrm_app::products::ProductQuery;
@@ -41,6 +41,15 @@ fn status_key(status: &str) -> String {
 fn percent(bp: Option<i64>) -> String {
     bp.map(|bp| format!("{}.{:02}%", bp / 100, bp % 100))
         .unwrap_or_else(|| "—".into())
+}
+
+/// A credit review's exposure against the limit it was raised on (CON-6).
+fn exposure(r: &medcrm_app::contracts::ReviewRecord) -> String {
+    match (r.exposure_fen, r.limit_fen) {
+        (Some(e), Some(l)) => format!("¥{} / ¥{}", format_yuan(e), format_yuan(l)),
+        (Some(e), None) => format!("¥{}", format_yuan(e)),
+        _ => String::new(),
+    }
 }
 
 // ---- the ledger ----
@@ -524,10 +533,10 @@ struct ContractPage {
     problems: Vec<ProblemView>,
     versions: Vec<(i64, String, String)>,
     diff: Option<(i64, i64, Vec<DiffRow>)>,
-    credit: Option<(String, String, String)>,
+    /// CON-6: the customer's credit section.
+    credit: String,
     can_manage: bool,
     can_close: bool,
-    can_credit: bool,
     editable: bool,
     in_review: bool,
     amendable: bool,
@@ -590,12 +599,7 @@ async fn contract_page(
     let d = s.app.contract(ctx, id).await?;
     let problems = s.app.contract_problems(ctx, id).await?;
     let versions = s.app.contract_versions(ctx, id).await?;
-    let credit = s
-        .app
-        .credit(ctx, d.record.institution_id)
-        .await
-        .ok()
-        .flatten();
+    let credit = credit_html(s, ctx, p, d.record.institution_id, &errors).await?;
     let ids = d
         .reviews
         .iter()
@@ -648,11 +652,7 @@ async fn contract_page(
                     _ => String::new(),
                 },
                 comment: r.comment.clone(),
-                exposure: match (r.exposure_fen, r.limit_fen) {
-                    (Some(e), Some(l)) => format!("¥{} / ¥{}", format_yuan(e), format_yuan(l)),
-                    (Some(e), None) => format!("¥{}", format_yuan(e)),
-                    _ => String::new(),
-                },
+                exposure: exposure(r),
             })
             .collect(),
         problems: problems
@@ -670,10 +670,9 @@ async fn contract_page(
             })
             .collect(),
         diff,
-        credit: credit.map(|c| (c.rating, format_yuan(c.limit_fen), c.note)),
+        credit,
         can_manage: policy::scope(&ctx.actor, Action::ManageContracts).is_some(),
         can_close: policy::scope(&ctx.actor, Action::CloseContracts).is_some(),
-        can_credit: policy::scope(&ctx.actor, Action::ManageCredit).is_some(),
         editable: matches!(state, ContractStatus::Draft | ContractStatus::Changed),
         in_review: state == ContractStatus::InReview,
         amendable: matches!(state, ContractStatus::Signed | ContractStatus::InExecution),
@@ -751,18 +750,6 @@ pub async fn action(
             .log_contract_problem(&ctx, id, &form.get("description"))
             .await
             .map(drop),
-        "credit" => {
-            let k = s.app.contract(&ctx, id).await?;
-            let input = CreditInput {
-                rating: form.get("rating"),
-                limit: form.get("limit"),
-                note: form.get("note"),
-            };
-            s.app
-                .set_credit(&ctx, k.record.institution_id, input)
-                .await
-                .map(drop)
-        }
         _ => return Err(UiError(medcrm_app::Error::NotFound("action"))),
     };
     match done {
@@ -832,6 +819,68 @@ pub async fn print(
     render(StatusCode::OK, &page)
 }
 
+// ---- CON-6: a customer's credit ----
+
+#[derive(Template)]
+#[template(path = "contracts/credit.html")]
+struct CreditSection<'a> {
+    t: Lang,
+    csrf: &'a str,
+    institution_id: i64,
+    credit: Option<(String, String, String)>,
+    ratings: Vec<&'static str>,
+    can_manage: bool,
+    errors: &'a FieldErrors,
+}
+
+/// The credit section of the customer and contract pages: rating and limit, and finance's
+/// form; empty for those who may not read credit.
+pub(crate) async fn credit_html(
+    s: &AppState,
+    ctx: &Ctx,
+    p: &PageCtx,
+    institution_id: i64,
+    errors: &FieldErrors,
+) -> Result<String, UiError> {
+    if policy::scope(&ctx.actor, Action::ReadCredit).is_none() {
+        return Ok(String::new());
+    }
+    let credit = s.app.credit(ctx, institution_id).await?;
+    let section = CreditSection {
+        t: p.t,
+        csrf: &p.csrf,
+        institution_id,
+        credit: credit.map(|c| (c.rating, format_yuan(c.limit_fen), c.note)),
+        ratings: CreditRating::ALL.iter().map(|r| r.code()).collect(),
+        can_manage: policy::scope(&ctx.actor, Action::ManageCredit).is_some(),
+        errors,
+    };
+    section
+        .render()
+        .map_err(|e| UiError(medcrm_app::Error::Internal(format!("template: {e}"))))
+}
+
+/// CON-6: finance rates a customer and sets its limit, from the customer page.
+pub async fn set_credit(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    ApiPath(id): ApiPath<i64>,
+    form: FormData,
+) -> Result<Response, UiError> {
+    let input = CreditInput {
+        rating: form.get("rating"),
+        limit: form.get("limit"),
+        note: form.get("note"),
+    };
+    after_post(
+        s.app.set_credit(&ctx, id, input).await,
+        |_| format!("/customers/{id}#credit"),
+        |status, errors| crate::ui::customers::show_page(&s, &ctx, &p, id, status, false, errors),
+    )
+    .await
+}
+
 // ---- the review queue ----
 
 struct QueueRow {
@@ -883,11 +932,7 @@ async fn reviews_page(
             version: q.review.version,
             kind_key: format!("con.review.{}", q.review.kind),
             total: format_yuan(q.contract.total_fen),
-            exposure: match (q.review.exposure_fen, q.review.limit_fen) {
-                (Some(e), Some(l)) => format!("¥{} / ¥{}", format_yuan(e), format_yuan(l)),
-                (Some(e), None) => format!("¥{}", format_yuan(e)),
-                _ => String::new(),
-            },
+            exposure: exposure(&q.review),
             requested: format!(
                 "{} {}",
                 name_of(p.t, &names, q.review.requested_by),

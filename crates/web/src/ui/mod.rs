@@ -3,7 +3,7 @@
 
 mod admin;
 mod audit;
-mod contracts;
+pub(crate) mod contracts;
 pub(crate) mod customers;
 mod development_plans;
 mod home;
@@ -159,6 +159,7 @@ pub fn routes() -> Router<AppState> {
         .route("/quotes/{id}/print", get(pricing::print_quote))
         .route("/quotes/{id}/{action}", post(pricing::quote_action))
         .route("/quotes/{id}/contract", post(contracts::from_quote))
+        .route("/customers/{id}/credit", post(contracts::set_credit))
         .route("/contracts", get(contracts::list).post(contracts::create))
         .route("/contracts/new", get(contracts::new_form))
         .route("/contracts/fulfilment", get(contracts::fulfilment))
