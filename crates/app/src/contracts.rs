@@ -342,6 +342,14 @@ async fn detail(tx: &mut Tx, record: ContractRecord) -> Result<ContractDetail> {
     })
 }
 
+/// A move of `k` to `to`, version unchanged.
+fn moved(k: &ContractRecord, to: ContractStatus) -> Move<'_> {
+    Move {
+        to: (to.code(), k.version),
+        ..unchanged(k)
+    }
+}
+
 /// Commits and answers with the contract as it now stands.
 async fn committed(mut tx: Tx, after: ContractRecord) -> Result<ContractDetail> {
     let d = detail(&mut tx, after).await?;
@@ -721,17 +729,7 @@ impl App {
             };
             notify(&mut tx, Some(role), &before, "contract_review", kind.code()).await?;
         }
-        let after = save(
-            &mut tx,
-            ctx,
-            &before,
-            Move {
-                to: (to.code(), before.version),
-                ..unchanged(&before)
-            },
-            "submit",
-        )
-        .await?;
+        let after = save(&mut tx, ctx, &before, moved(&before, to), "submit").await?;
         committed(tx, after).await
     }
 
@@ -836,17 +834,7 @@ impl App {
             } else {
                 next_status(&before, ContractEvent::Return)?
             };
-            save(
-                &mut tx,
-                ctx,
-                &before,
-                Move {
-                    to: (to.code(), before.version),
-                    ..unchanged(&before)
-                },
-                "return",
-            )
-            .await?
+            save(&mut tx, ctx, &before, moved(&before, to), "return").await?
         };
         notify(
             &mut tx,
@@ -995,17 +983,7 @@ impl App {
                 ),
             ));
         }
-        let after = save(
-            &mut tx,
-            ctx,
-            &before,
-            Move {
-                to: (to.code(), before.version),
-                ..unchanged(&before)
-            },
-            "complete",
-        )
-        .await?;
+        let after = save(&mut tx, ctx, &before, moved(&before, to), "complete").await?;
         committed(tx, after).await
     }
 
