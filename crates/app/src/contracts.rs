@@ -5,8 +5,9 @@
 use jiff::civil::Date;
 use medcrm_domain::contracts::{
     ContractEvent, ContractStatus, CreditRating, ReviewKind, ReviewStatus, TermLine, Terms,
-    missing_terms, needs_credit_approval,
+    VersionFacts, VersionLine, below_ordered, diff, missing_terms, needs_credit_approval,
 };
+pub use medcrm_domain::contracts::{LineChange, TermChange};
 use medcrm_domain::pipeline::{Stage, format_yuan, parse_yuan};
 use medcrm_domain::pricing::QuoteStatus;
 use medcrm_store::contracts::{
@@ -40,6 +41,9 @@ pub struct ContractLineInput {
     pub unit_price: String,
     /// Empty means the product's model.
     pub spec_model: Option<String>,
+    /// The line's number when it keeps one from the version amended (orders refer to it);
+    /// new lines are numbered after the highest.
+    pub line_no: Option<i64>,
 }
 
 /// The header, CON-1 terms and lines of a contract as written. Terms may be incomplete in a
@@ -65,6 +69,8 @@ pub struct ContractQuery {
     pub status: Option<String>,
     pub institution_id: Option<i64>,
     pub query: Option<String>,
+    /// Only this owner's (within the caller's scope).
+    pub owner_id: Option<i64>,
     pub cursor: Option<i64>,
     pub limit: Option<i64>,
 }
@@ -125,11 +131,18 @@ fn check_terms(fields: &mut Fields, input: &ContractInput) -> CheckedTerms {
     }
 }
 
+/// A line as checked: `line_no`, product, model, quantity, unit price (fen).
+struct CheckedLine {
+    line_no: i64,
+    product_id: i64,
+    spec_model: String,
+    quantity: i64,
+    unit_price_fen: i64,
+}
+
 /// Lines with their products checked and prices parsed; `spec_model` defaults to the model.
-async fn checked_lines(
-    tx: &mut Tx,
-    lines: &[ContractLineInput],
-) -> Result<Vec<(i64, String, i64, i64)>> {
+/// Lines keep the numbers they bring (unique, positive); the others follow the highest.
+async fn checked_lines(tx: &mut Tx, lines: &[ContractLineInput]) -> Result<Vec<CheckedLine>> {
     if lines.len() > MAX_LINES {
         return Err(Error::invalid(
             "lines",
@@ -156,10 +169,33 @@ async fn checked_lines(
                 format!("line {n}: model at most 200 characters"),
             ));
         }
-        out.push((product.id, model, line.quantity, price));
+        out.push(CheckedLine {
+            line_no: 0,
+            product_id: product.id,
+            spec_model: model,
+            quantity: line.quantity,
+            unit_price_fen: price,
+        });
     }
-    let total = out.iter().try_fold(0_i64, |sum, (_, _, q, p)| {
-        p.checked_mul(*q).and_then(|v| sum.checked_add(v))
+    let mut kept: Vec<i64> = lines.iter().filter_map(|l| l.line_no).collect();
+    if kept.iter().any(|n| *n < 1) {
+        return Err(Error::invalid("lines", "line numbers start at 1"));
+    }
+    kept.sort_unstable();
+    if kept.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Error::invalid("lines", "a line number appears twice"));
+    }
+    let mut next = kept.last().copied().unwrap_or(0);
+    for (line, input) in out.iter_mut().zip(lines) {
+        line.line_no = input.line_no.unwrap_or_else(|| {
+            next += 1;
+            next
+        });
+    }
+    let total = out.iter().try_fold(0_i64, |sum, l| {
+        l.unit_price_fen
+            .checked_mul(l.quantity)
+            .and_then(|v| sum.checked_add(v))
     });
     if total.is_none() {
         return Err(Error::invalid("lines", "the total is too large"));
@@ -191,11 +227,12 @@ async fn write_version(
     };
     let new_lines: Vec<NewLine> = lines
         .iter()
-        .map(|(product_id, model, quantity, price)| NewLine {
-            product_id: *product_id,
-            spec_model: model,
-            quantity: *quantity,
-            unit_price_fen: *price,
+        .map(|l| NewLine {
+            line_no: l.line_no,
+            product_id: l.product_id,
+            spec_model: &l.spec_model,
+            quantity: l.quantity,
+            unit_price_fen: l.unit_price_fen,
         })
         .collect();
     store::write_version(
@@ -305,6 +342,21 @@ async fn detail(tx: &mut Tx, record: ContractRecord) -> Result<ContractDetail> {
     })
 }
 
+/// A move of `k` to `to`, version unchanged.
+fn moved(k: &ContractRecord, to: ContractStatus) -> Move<'_> {
+    Move {
+        to: (to.code(), k.version),
+        ..unchanged(k)
+    }
+}
+
+/// Commits and answers with the contract as it now stands.
+async fn committed(mut tx: Tx, after: ContractRecord) -> Result<ContractDetail> {
+    let d = detail(&mut tx, after).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
 /// SYS-2: tells every active holder of `role` (or the owner when `role` is `None`).
 async fn notify(
     tx: &mut Tx,
@@ -411,6 +463,92 @@ fn unapproved(reviews: &[ReviewRecord], version: i64) -> Vec<String> {
         .collect()
 }
 
+/// Closes the contract's pending reviews without a decision (the contract was returned or
+/// terminated).
+async fn withdraw_open_reviews(tx: &mut Tx, contract_id: i64) -> Result<()> {
+    for r in store::reviews_of(tx, contract_id).await? {
+        if r.status == ReviewStatus::Pending.code() {
+            store::decide_review(tx, r.id, ReviewStatus::Withdrawn.code(), "", None, now_ms())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn version_line(l: &ContractLine) -> VersionLine {
+    VersionLine {
+        line_no: l.line_no,
+        product_id: l.product_id,
+        product_name: l.product_name.clone(),
+        spec_model: l.spec_model.clone(),
+        quantity: l.quantity,
+        unit_price_fen: l.unit_price_fen,
+    }
+}
+
+/// CON-3: an amendment may neither drop a line that was ordered nor cut it below what was
+/// ordered (or delivered). Checked when it is written, submitted and signed, since orders may
+/// be placed against the version in force meanwhile.
+async fn check_ordered(tx: &mut Tx, k: &ContractRecord, lines: &[ContractLine]) -> Result<()> {
+    if k.effective_version.is_none() {
+        return Ok(());
+    }
+    let ordered = store::ordered(tx, k.id).await?;
+    let lines: Vec<VersionLine> = lines.iter().map(version_line).collect();
+    match below_ordered(&lines, &ordered) {
+        None => Ok(()),
+        Some((no, quantity)) => Err(Error::Refused {
+            code: "below_ordered",
+            field: "lines",
+            message: format!(
+                "CON-3: {quantity} of line {no} were already ordered; the amendment must keep \
+                 the line with at least that quantity"
+            ),
+        }),
+    }
+}
+
+/// A reason or resolution: 2 to 1000 characters.
+fn check_reason(field: &'static str, text: &str) -> Result<()> {
+    let mut fields = Fields::default();
+    check_text(&mut fields, field, text, 2, 1000);
+    fields.finish()
+}
+
+/// One version of a contract: its terms and lines.
+#[derive(Debug, Clone)]
+pub struct ContractVersion {
+    pub terms: TermsRecord,
+    pub lines: Vec<ContractLine>,
+}
+
+impl ContractVersion {
+    fn facts(&self) -> VersionFacts {
+        let t = &self.terms;
+        VersionFacts {
+            terms: Terms {
+                delivery_date: t.delivery_date.clone(),
+                delivery_place: t.delivery_place.clone(),
+                quality_standard: t.quality_standard.clone(),
+                payment_terms: t.payment_terms.clone(),
+                after_sales_terms: t.after_sales_terms.clone(),
+            },
+            payment_days: t.payment_days,
+            warranty_months: t.warranty_months,
+            lines: self.lines.iter().map(version_line).collect(),
+        }
+    }
+}
+
+/// CON-3: what changed between two versions.
+#[derive(Debug, Clone)]
+pub struct ContractDiff {
+    pub from: i64,
+    pub to: i64,
+    pub terms: Vec<TermChange>,
+    pub lines: Vec<LineChange>,
+}
+
 impl App {
     /// CON-1: a draft contract with its terms and lines (terms may still be incomplete).
     pub async fn create_contract(&self, ctx: &Ctx, input: ContractInput) -> Result<ContractDetail> {
@@ -474,9 +612,7 @@ impl App {
             let note = format!("contract {} drafted", created.number);
             advance(&mut tx, ctx, o, Stage::after_contract_drafted, &note).await?;
         }
-        let d = detail(&mut tx, created).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, created).await
     }
 
     /// CON-1: a draft from an accepted quote: its customer, opportunity and current lines.
@@ -511,6 +647,7 @@ impl App {
                     quantity: l.quantity,
                     unit_price: format_yuan(l.unit_price_fen),
                     spec_model: Some(l.model),
+                    line_no: None,
                 })
                 .collect(),
             ..Default::default()
@@ -536,6 +673,8 @@ impl App {
             .map(|t| t.change_reason)
             .unwrap_or_default();
         write_version(&mut tx, ctx, id, before.version, &input, &terms, &reason).await?;
+        let written = store::lines(&mut tx, id, before.version).await?;
+        check_ordered(&mut tx, &before, &written).await?;
         let total_fen = version_total(&mut tx, id, before.version).await?;
         // The ledger keeps the total in force while an amendment is only being written.
         let total_fen = if before.effective_version.is_some() {
@@ -555,9 +694,7 @@ impl App {
             "update",
         )
         .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// CON-1/2/6: checks the terms and the sale gate, then opens the legal review, and a credit
@@ -568,6 +705,7 @@ impl App {
         let to = next_status(&before, ContractEvent::Submit)?;
         let current = detail(&mut tx, before.clone()).await?;
         check_submittable(&mut tx, &before, &current).await?;
+        check_ordered(&mut tx, &before, &current.lines).await?;
         let version_total = current.terms.total_fen;
         let exposure = store::exposure(&mut tx, before.institution_id, before.id).await?
             + (version_total - before.collected_fen).max(0);
@@ -593,20 +731,8 @@ impl App {
             };
             notify(&mut tx, Some(role), &before, "contract_review", kind.code()).await?;
         }
-        let after = save(
-            &mut tx,
-            ctx,
-            &before,
-            Move {
-                to: (to.code(), before.version),
-                ..unchanged(&before)
-            },
-            "submit",
-        )
-        .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        let after = save(&mut tx, ctx, &before, moved(&before, to), "submit").await?;
+        committed(tx, after).await
     }
 
     /// The legal (CON-2) or credit (CON-6) reviews waiting for the caller's decision.
@@ -703,36 +829,14 @@ impl App {
         let after = if approve {
             before
         } else {
-            for other in store::reviews_of(&mut tx, before.id).await? {
-                if other.status == ReviewStatus::Pending.code() {
-                    store::decide_review(
-                        &mut tx,
-                        other.id,
-                        ReviewStatus::Withdrawn.code(),
-                        "",
-                        None,
-                        now_ms(),
-                    )
-                    .await?;
-                }
-            }
+            withdraw_open_reviews(&mut tx, before.id).await?;
             // An amendment returns to being written, a first version to draft.
             let to = if before.effective_version.is_some() {
                 ContractStatus::Changed
             } else {
                 next_status(&before, ContractEvent::Return)?
             };
-            save(
-                &mut tx,
-                ctx,
-                &before,
-                Move {
-                    to: (to.code(), before.version),
-                    ..unchanged(&before)
-                },
-                "return",
-            )
-            .await?
+            save(&mut tx, ctx, &before, moved(&before, to), "return").await?
         };
         notify(
             &mut tx,
@@ -742,9 +846,7 @@ impl App {
             status.code(),
         )
         .await?;
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
     }
 
     /// CON-2: signs the reviewed version once every review of it is approved. For an
@@ -778,6 +880,8 @@ impl App {
                 message: format!("CON-2: not yet approved: {}", open.join(", ")),
             });
         }
+        let signing = store::lines(&mut tx, id, before.version).await?;
+        check_ordered(&mut tx, &before, &signing).await?;
         let total_fen = version_total(&mut tx, id, before.version).await?;
         let signed_on = date.map(|d| d.to_string());
         let after = save(
@@ -798,9 +902,136 @@ impl App {
             let note = format!("contract {} signed", after.number);
             advance(&mut tx, ctx, o, Stage::after_contract_signed, &note).await?;
         }
-        let d = detail(&mut tx, after).await?;
-        tx.commit().await?;
-        Ok(d)
+        committed(tx, after).await
+    }
+
+    /// CON-3: starts an amendment of a signed contract: version + 1, a copy of the version in
+    /// force, with the reason. It is edited, reviewed and signed like a draft; the version in
+    /// force stays in force until then.
+    pub async fn amend_contract(&self, ctx: &Ctx, id: i64, reason: &str) -> Result<ContractDetail> {
+        let reason = reason.trim();
+        check_reason("reason", reason)?;
+        let mut tx = self.db.write().await?;
+        let before = visible_contract(&mut tx, ctx, Action::ManageContracts, id).await?;
+        let to = next_status(&before, ContractEvent::Amend)?;
+        let from = before.effective_version.ok_or(Error::Internal(format!(
+            "contract {id} signed without a version"
+        )))?;
+        let version = before.version + 1;
+        store::copy_version(
+            &mut tx,
+            id,
+            (from, version),
+            reason,
+            ctx.actor.user_id,
+            now_ms(),
+        )
+        .await?;
+        let after = save(
+            &mut tx,
+            ctx,
+            &before,
+            Move {
+                to: (to.code(), version),
+                ..unchanged(&before)
+            },
+            "amend",
+        )
+        .await?;
+        committed(tx, after).await
+    }
+
+    /// CON-3: a manager or director ends a contract early, from any state not closed, with
+    /// the reason; open reviews are withdrawn.
+    pub async fn terminate_contract(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        reason: &str,
+    ) -> Result<ContractDetail> {
+        policy::require(&ctx.actor, Action::CloseContracts)?;
+        let reason = reason.trim();
+        check_reason("reason", reason)?;
+        let mut tx = self.db.write().await?;
+        let before = visible_contract(&mut tx, ctx, Action::CloseContracts, id).await?;
+        let to = next_status(&before, ContractEvent::Terminate)?;
+        withdraw_open_reviews(&mut tx, id).await?;
+        let after = save(
+            &mut tx,
+            ctx,
+            &before,
+            Move {
+                to: (to.code(), before.version),
+                closed_reason: reason,
+                ..unchanged(&before)
+            },
+            "terminate",
+        )
+        .await?;
+        notify(&mut tx, None, &after, "contract_terminated", reason).await?;
+        committed(tx, after).await
+    }
+
+    /// CON-3: a manager or director closes a contract in execution once everything was
+    /// delivered (409 naming what is missing otherwise).
+    pub async fn complete_contract(&self, ctx: &Ctx, id: i64) -> Result<ContractDetail> {
+        policy::require(&ctx.actor, Action::CloseContracts)?;
+        let mut tx = self.db.write().await?;
+        let before = visible_contract(&mut tx, ctx, Action::CloseContracts, id).await?;
+        let to = next_status(&before, ContractEvent::Complete)?;
+        if before.delivered_fen < before.total_fen {
+            return Err(Error::conflict(
+                Some("status"),
+                format!(
+                    "not fully delivered: {} of {} yuan delivered",
+                    format_yuan(before.delivered_fen),
+                    format_yuan(before.total_fen)
+                ),
+            ));
+        }
+        let after = save(&mut tx, ctx, &before, moved(&before, to), "complete").await?;
+        committed(tx, after).await
+    }
+
+    /// CON-3: every version with its terms and lines, oldest first.
+    pub async fn contract_versions(&self, ctx: &Ctx, id: i64) -> Result<Vec<ContractVersion>> {
+        let mut tx = self.db.read().await?;
+        visible_contract(&mut tx, ctx, Action::ReadContracts, id).await?;
+        let mut lines = store::all_lines(&mut tx, id).await?;
+        let versions = store::versions(&mut tx, id).await?;
+        Ok(versions
+            .into_iter()
+            .map(|terms| {
+                let (of, rest) = lines.drain(..).partition(|l| l.version == terms.version);
+                lines = rest;
+                ContractVersion { terms, lines: of }
+            })
+            .collect())
+    }
+
+    /// CON-3: what changed from version `from` to version `to`.
+    pub async fn contract_diff(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<ContractDiff> {
+        let versions = self.contract_versions(ctx, id).await?;
+        let find = |field: &'static str, v: i64| {
+            versions
+                .iter()
+                .find(|x| x.terms.version == v)
+                .ok_or_else(|| Error::invalid(field, format!("no version {v}")))
+        };
+        let (old, new) = (find("from", from)?, find("to", to)?);
+        let (terms, lines) = diff(&old.facts(), &new.facts());
+        Ok(ContractDiff {
+            from,
+            to,
+            terms,
+            lines,
+        })
     }
 
     /// CON-3: contracts in the caller's scope, newest first.
@@ -816,6 +1047,7 @@ impl App {
             status: q.status,
             institution_id: q.institution_id,
             query: blank_to_none(q.query),
+            owner_id: q.owner_id,
             only_owner: visible.only_user(),
             visible_regions: visible.regions(),
         };

@@ -12,7 +12,8 @@ const DAILY: Duration = Duration::from_secs(24 * 60 * 60);
 const HOURLY: Duration = Duration::from_secs(60 * 60);
 
 impl App {
-    /// Runs forever: SYS-2 reminders, PRD-4 expiry alerts and FIN-2 overdue receivables hourly (the first right after
+    /// Runs forever: SYS-2 reminders, PRD-4 expiry alerts, FIN-2 overdue receivables and CON-4
+    /// problem escalation hourly (the first right after
     /// start) and CUS-3
     /// re-evaluation of rule-graded customers daily (the first a day after start, so start-up
     /// stays fast). Failures are logged and retried next time.
@@ -34,6 +35,10 @@ impl App {
                     match self.send_receivable_reminders().await {
                         Ok(added) => tracing::info!(added, "overdue receivable reminders sent"),
                         Err(e) => tracing::error!(error = %e, "overdue receivable reminders failed"),
+                    }
+                    match self.escalate_contract_problems().await {
+                        Ok(n) => tracing::info!(n, "contract problems escalated"),
+                        Err(e) => tracing::error!(error = %e, "contract problem escalation failed"),
                     }
                 }
                 _ = daily.tick() => match self.reevaluate_grades(&Ctx::system("job-regrade")).await {

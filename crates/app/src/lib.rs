@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bench;
 pub mod bench_contracts;
 pub mod calendar;
+pub mod contract_execution;
 pub mod contracts;
 pub mod customer_reports;
 pub mod customers;

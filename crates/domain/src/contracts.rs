@@ -93,6 +93,19 @@ impl ContractStatus {
         }
     }
 
+    /// The ledger's word for the state (台账 exports are in Chinese).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ContractStatus::Draft => "草稿",
+            ContractStatus::InReview => "审核中",
+            ContractStatus::Signed => "已签订",
+            ContractStatus::InExecution => "执行中",
+            ContractStatus::Changed => "变更中",
+            ContractStatus::Completed => "已完成",
+            ContractStatus::Terminated => "已终止",
+        }
+    }
+
     /// Whether the contract binds (goods may be ordered, invoices issued).
     pub fn binding(self) -> bool {
         matches!(
@@ -153,6 +166,128 @@ pub fn missing_terms(terms: &Terms, lines: &[TermLine]) -> Vec<&'static str> {
 /// against the limit; no evaluated credit means finance must look.
 pub fn needs_credit_approval(limit_fen: Option<i64>, exposure_fen: i64) -> bool {
     limit_fen.is_none_or(|limit| exposure_fen > limit)
+}
+
+/// One version as the diff sees it: its CON-1 terms and its lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionFacts {
+    pub terms: Terms,
+    pub payment_days: i64,
+    pub warranty_months: i64,
+    pub lines: Vec<VersionLine>,
+}
+
+/// A line of a version; `line_no` is stable across versions (orders refer to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionLine {
+    pub line_no: i64,
+    pub product_id: i64,
+    pub product_name: String,
+    pub spec_model: String,
+    pub quantity: i64,
+    pub unit_price_fen: i64,
+}
+
+/// A term that differs between two versions, by API field name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermChange {
+    pub field: &'static str,
+    pub old: String,
+    pub new: String,
+}
+
+/// How one line differs: present in only one version, or changed in place. A line whose
+/// product changed counts as removed and added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineChange {
+    Added(VersionLine),
+    Removed(VersionLine),
+    Changed { old: VersionLine, new: VersionLine },
+}
+
+/// CON-3: what changed from `old` to `new`: terms field by field, then lines by line number.
+pub fn diff(old: &VersionFacts, new: &VersionFacts) -> (Vec<TermChange>, Vec<LineChange>) {
+    let date = |t: &Terms| t.delivery_date.clone().unwrap_or_default();
+    let texts = [
+        ("delivery_date", date(&old.terms), date(&new.terms)),
+        (
+            "delivery_place",
+            old.terms.delivery_place.clone(),
+            new.terms.delivery_place.clone(),
+        ),
+        (
+            "quality_standard",
+            old.terms.quality_standard.clone(),
+            new.terms.quality_standard.clone(),
+        ),
+        (
+            "payment_terms",
+            old.terms.payment_terms.clone(),
+            new.terms.payment_terms.clone(),
+        ),
+        (
+            "payment_days",
+            old.payment_days.to_string(),
+            new.payment_days.to_string(),
+        ),
+        (
+            "after_sales_terms",
+            old.terms.after_sales_terms.clone(),
+            new.terms.after_sales_terms.clone(),
+        ),
+        (
+            "warranty_months",
+            old.warranty_months.to_string(),
+            new.warranty_months.to_string(),
+        ),
+    ];
+    let terms = texts
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(field, old, new)| TermChange { field, old, new })
+        .collect();
+    let mut numbers: Vec<i64> = old
+        .lines
+        .iter()
+        .chain(&new.lines)
+        .map(|l| l.line_no)
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let find = |lines: &[VersionLine], no: i64| lines.iter().find(|l| l.line_no == no).cloned();
+    let mut lines = Vec::new();
+    for no in numbers {
+        match (find(&old.lines, no), find(&new.lines, no)) {
+            (Some(a), Some(b)) if a.product_id != b.product_id => {
+                lines.push(LineChange::Removed(a));
+                lines.push(LineChange::Added(b));
+            }
+            (Some(a), Some(b)) if a != b => lines.push(LineChange::Changed { old: a, new: b }),
+            (Some(a), None) => lines.push(LineChange::Removed(a)),
+            (None, Some(b)) => lines.push(LineChange::Added(b)),
+            _ => {}
+        }
+    }
+    (terms, lines)
+}
+
+/// CON-3: the first line of an amendment that would fall below what was already ordered
+/// (or delivered), as `(line_no, ordered)`. `ordered` is `(line_no, product_id, quantity)`;
+/// a line that was ordered must stay, with its product.
+pub fn below_ordered(lines: &[VersionLine], ordered: &[(i64, i64, i64)]) -> Option<(i64, i64)> {
+    ordered
+        .iter()
+        .find(|(no, product, quantity)| {
+            !lines
+                .iter()
+                .any(|l| l.line_no == *no && l.product_id == *product && l.quantity >= *quantity)
+        })
+        .map(|(no, _, quantity)| (*no, *quantity))
+}
+
+/// CON-5 share in basis points (`part` of `whole`, rounded down); `None` for an empty period.
+pub fn rate_bp(part: i64, whole: i64) -> Option<i64> {
+    (whole > 0).then(|| part.saturating_mul(10_000) / whole)
 }
 
 #[cfg(test)]
@@ -231,5 +366,77 @@ mod tests {
         assert!(needs_credit_approval(None, 0));
         assert!(!needs_credit_approval(Some(1_000), 1_000));
         assert!(needs_credit_approval(Some(1_000), 1_001));
+    }
+
+    fn line(no: i64, product: i64, quantity: i64, price: i64) -> VersionLine {
+        VersionLine {
+            line_no: no,
+            product_id: product,
+            product_name: format!("P{product}"),
+            spec_model: "M".into(),
+            quantity,
+            unit_price_fen: price,
+        }
+    }
+
+    #[test]
+    fn con_3_diff_names_changed_terms_and_lines() {
+        let (terms, _) = complete();
+        let old = VersionFacts {
+            terms: terms.clone(),
+            payment_days: 30,
+            warranty_months: 12,
+            lines: vec![line(1, 7, 2, 100), line(2, 8, 1, 50), line(3, 9, 1, 10)],
+        };
+        let mut new = old.clone();
+        new.terms.delivery_place = "北京".into();
+        new.payment_days = 60;
+        new.lines = vec![line(1, 7, 3, 90), line(3, 4, 1, 10), line(4, 5, 1, 1)];
+        let (t, l) = diff(&old, &new);
+        let fields: Vec<_> = t
+            .iter()
+            .map(|c| (c.field, c.old.as_str(), c.new.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("delivery_place", "上海市徐汇区 设备科", "北京"),
+                ("payment_days", "30", "60")
+            ]
+        );
+        assert_eq!(
+            l,
+            [
+                LineChange::Changed {
+                    old: line(1, 7, 2, 100),
+                    new: line(1, 7, 3, 90)
+                },
+                LineChange::Removed(line(2, 8, 1, 50)),
+                LineChange::Removed(line(3, 9, 1, 10)),
+                LineChange::Added(line(3, 4, 1, 10)),
+                LineChange::Added(line(4, 5, 1, 1)),
+            ]
+        );
+        assert_eq!(diff(&old, &old), (vec![], vec![]));
+    }
+
+    #[test]
+    fn con_3_an_amendment_keeps_what_was_ordered() {
+        let lines = [line(1, 7, 5, 100), line(2, 8, 1, 50)];
+        assert_eq!(below_ordered(&lines, &[(1, 7, 5), (2, 8, 1)]), None);
+        assert_eq!(below_ordered(&lines, &[(1, 7, 6)]), Some((1, 6)));
+        assert_eq!(below_ordered(&lines, &[(3, 7, 1)]), Some((3, 1)), "removed");
+        assert_eq!(
+            below_ordered(&lines, &[(2, 9, 1)]),
+            Some((2, 1)),
+            "other product"
+        );
+    }
+
+    #[test]
+    fn con_5_rate_in_basis_points() {
+        assert_eq!(rate_bp(2, 3), Some(6_666));
+        assert_eq!(rate_bp(0, 0), None);
+        assert_eq!(rate_bp(4, 4), Some(10_000));
     }
 }

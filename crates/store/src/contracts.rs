@@ -168,6 +168,8 @@ pub struct NewTerms<'a> {
 }
 
 pub struct NewLine<'a> {
+    /// Stable across versions: an amendment keeps the numbers of the lines it keeps.
+    pub line_no: i64,
     pub product_id: i64,
     pub spec_model: &'a str,
     pub quantity: i64,
@@ -201,12 +203,12 @@ pub async fn write_version(
         .bind(t.after_sales_terms).bind(t.warranty_months).bind(total).bind(t.change_reason)
         .bind(by).bind(now_ms).execute(c).await)
     .db()?;
-    for (no, l) in (1_i64..).zip(lines) {
+    for l in lines {
         exec!(tx, c => sqlx::query(
             "INSERT INTO contract_lines (contract_id, version, line_no, product_id, spec_model,
                 quantity, unit_price_fen)
              VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(contract_id).bind(version).bind(no).bind(l.product_id).bind(l.spec_model)
+            .bind(contract_id).bind(version).bind(l.line_no).bind(l.product_id).bind(l.spec_model)
             .bind(l.quantity).bind(l.unit_price_fen).execute(c).await)
         .db()?;
     }
@@ -245,6 +247,8 @@ pub struct ContractFilter {
     pub status: Option<String>,
     pub institution_id: Option<i64>,
     pub query: Option<String>,
+    /// The owner asked for (a filter, within the scope).
+    pub owner_id: Option<i64>,
     pub only_owner: Option<i64>,
     pub visible_regions: Option<Vec<i64>>,
 }
@@ -272,23 +276,31 @@ pub async fn list(
             q.push(" OR LOWER(i.name) LIKE ").push_bind(pattern.clone());
             q.push(" OR i.name_initials LIKE ").push_bind(pattern).push(")");
         }
-        if let Some(owner) = f.only_owner {
+        for owner in [f.owner_id, f.only_owner].into_iter().flatten() {
             q.push(" AND k.owner_id = ").push_bind(owner);
         }
-        if let Some(regions) = &f.visible_regions {
-            q.push(" AND k.region_id IN (");
-            let mut sep = q.separated(", ");
-            sep.push("NULL");
-            for r in regions {
-                sep.push_bind(*r);
-            }
-            q.push(")");
-        }
+        push_regions(&mut q, f.visible_regions.as_deref());
         q.push(" ORDER BY k.id DESC LIMIT ").push_bind(limit + 1);
         q.build_query_as().fetch_all(c).await
     })
     .db()?;
     Ok(crate::Page::from_rows(rows, limit, |r| r.id))
+}
+
+/// ` AND k.region_id IN (…)` when the scope is a set of regions.
+fn push_regions<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, regions: Option<&[i64]>)
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if let Some(regions) = regions {
+        q.push(" AND k.region_id IN (");
+        let mut sep = q.separated(", ");
+        sep.push("NULL");
+        for r in regions {
+            sep.push_bind(*r);
+        }
+        q.push(")");
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
@@ -419,5 +431,204 @@ pub async fn exposure(tx: &mut Tx, institution_id: i64, except_id: i64) -> Resul
          WHERE institution_id = $1 AND id <> $2
            AND status IN ('in_review', 'signed', 'in_execution', 'changed')")
         .bind(institution_id).bind(except_id).fetch_one(c).await)
+    .db()
+}
+
+/// CON-3: starts version `to` as a copy of version `from` (terms and lines), with the reason
+/// for the change.
+pub async fn copy_version(
+    tx: &mut Tx,
+    contract_id: i64,
+    (from, to): (i64, i64),
+    reason: &str,
+    by: i64,
+    now_ms: i64,
+) -> Result<()> {
+    exec!(tx, c => sqlx::query(
+        "INSERT INTO contract_versions (contract_id, version, delivery_date, delivery_place,
+            quality_standard, payment_terms, payment_days, after_sales_terms, warranty_months,
+            total_fen, change_reason, created_by, created_at_ms)
+         SELECT contract_id, $3, delivery_date, delivery_place, quality_standard, payment_terms,
+            payment_days, after_sales_terms, warranty_months, total_fen, $4, $5, $6
+         FROM contract_versions WHERE contract_id = $1 AND version = $2")
+        .bind(contract_id).bind(from).bind(to).bind(reason).bind(by).bind(now_ms)
+        .execute(c).await)
+    .db()?;
+    exec!(tx, c => sqlx::query(
+        "INSERT INTO contract_lines (contract_id, version, line_no, product_id, spec_model,
+            quantity, unit_price_fen)
+         SELECT contract_id, $3, line_no, product_id, spec_model, quantity, unit_price_fen
+         FROM contract_lines WHERE contract_id = $1 AND version = $2")
+        .bind(contract_id).bind(from).bind(to).execute(c).await)
+    .db()?;
+    Ok(())
+}
+
+/// Every version's terms, oldest first.
+pub async fn versions(tx: &mut Tx, contract_id: i64) -> Result<Vec<TermsRecord>> {
+    on!(tx, c => sqlx::query_as(
+        "SELECT contract_id, version, delivery_date, delivery_place, quality_standard, payment_terms,
+            payment_days, after_sales_terms, warranty_months, total_fen, change_reason, created_by,
+            created_at_ms
+         FROM contract_versions WHERE contract_id = $1 ORDER BY version")
+        .bind(contract_id).fetch_all(c).await)
+    .db()
+}
+
+/// Every version's lines, by version and line.
+pub async fn all_lines(tx: &mut Tx, contract_id: i64) -> Result<Vec<ContractLine>> {
+    on!(tx, c => sqlx::query_as(
+        "SELECT l.id, l.contract_id, l.version, l.line_no, l.product_id, p.code AS product_code,
+            p.name AS product_name, l.spec_model, p.unit, l.quantity, l.unit_price_fen
+         FROM contract_lines l JOIN products p ON p.id = l.product_id
+         WHERE l.contract_id = $1 ORDER BY l.version, l.line_no")
+        .bind(contract_id).fetch_all(c).await)
+    .db()
+}
+
+/// What was called off each line: `(line_no, product_id, quantity)` over the orders not
+/// cancelled, plus what a cancelled order had already delivered.
+pub async fn ordered(tx: &mut Tx, contract_id: i64) -> Result<Vec<(i64, i64, i64)>> {
+    on!(tx, c => sqlx::query_as(
+        "SELECT ol.line_no, ol.product_id, CAST(SUM(CASE WHEN o.status = 'cancelled'
+                THEN ol.delivered_qty ELSE ol.quantity END) AS BIGINT)
+         FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+         WHERE ol.contract_id = $1
+         GROUP BY ol.line_no, ol.product_id
+         HAVING SUM(CASE WHEN o.status = 'cancelled' THEN ol.delivered_qty ELSE ol.quantity END) > 0
+         ORDER BY ol.line_no")
+        .bind(contract_id).fetch_all(c).await)
+    .db()
+}
+
+// ---- CON-4: execution problems ----
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct ProblemRecord {
+    pub id: i64,
+    pub contract_id: i64,
+    pub description: String,
+    pub status: String,
+    pub raised_by: i64,
+    pub raised_at_ms: i64,
+    pub escalated_at_ms: Option<i64>,
+    pub resolution: String,
+    pub resolved_by: Option<i64>,
+    pub resolved_at_ms: Option<i64>,
+}
+
+const PROBLEM_COLUMNS: &str = "id, contract_id, description, status, raised_by, raised_at_ms, \
+    escalated_at_ms, resolution, resolved_by, resolved_at_ms";
+
+pub async fn insert_problem(
+    tx: &mut Tx,
+    contract_id: i64,
+    description: &str,
+    by: i64,
+    now_ms: i64,
+) -> Result<i64> {
+    on!(tx, c => sqlx::query_scalar(
+        "INSERT INTO contract_problems (contract_id, description, status, raised_by, raised_at_ms)
+         VALUES ($1, $2, 'open', $3, $4) RETURNING id")
+        .bind(contract_id).bind(description).bind(by).bind(now_ms).fetch_one(c).await)
+    .db()
+}
+
+pub async fn get_problem(tx: &mut Tx, id: i64) -> Result<Option<ProblemRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PROBLEM_COLUMNS} FROM contract_problems WHERE id = $1"
+    ));
+    on!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await).db()
+}
+
+/// A contract's problems, newest first.
+pub async fn problems_of(tx: &mut Tx, contract_id: i64) -> Result<Vec<ProblemRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PROBLEM_COLUMNS} FROM contract_problems WHERE contract_id = $1 ORDER BY id DESC"
+    ));
+    on!(tx, c => sqlx::query_as(sql).bind(contract_id).fetch_all(c).await).db()
+}
+
+/// Resolves an open problem; `NotFound` when it was resolved meanwhile.
+pub async fn resolve_problem(
+    tx: &mut Tx,
+    id: i64,
+    resolution: &str,
+    by: i64,
+    now_ms: i64,
+) -> Result<()> {
+    let n = exec!(tx, c => sqlx::query(
+        "UPDATE contract_problems SET status = 'resolved', resolution = $2, resolved_by = $3,
+            resolved_at_ms = $4
+         WHERE id = $1 AND status = 'open'")
+        .bind(id).bind(resolution).bind(by).bind(now_ms).execute(c).await)
+    .db()?;
+    if n == 0 {
+        return Err(crate::Error::NotFound);
+    }
+    Ok(())
+}
+
+/// Open problems raised at or before `raised_by_ms` and not yet escalated, oldest first.
+pub async fn problems_to_escalate(tx: &mut Tx, raised_by_ms: i64) -> Result<Vec<ProblemRecord>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PROBLEM_COLUMNS} FROM contract_problems
+         WHERE status = 'open' AND escalated_at_ms IS NULL AND raised_at_ms <= $1
+         ORDER BY raised_at_ms, id LIMIT 1000"
+    ));
+    on!(tx, c => sqlx::query_as(sql).bind(raised_by_ms).fetch_all(c).await).db()
+}
+
+/// Marks a problem escalated; `false` when another node did it first.
+pub async fn mark_escalated(tx: &mut Tx, id: i64, now_ms: i64) -> Result<bool> {
+    let n = exec!(tx, c => sqlx::query(
+        "UPDATE contract_problems SET escalated_at_ms = $2
+         WHERE id = $1 AND status = 'open' AND escalated_at_ms IS NULL")
+        .bind(id).bind(now_ms).execute(c).await)
+    .db()?;
+    Ok(n == 1)
+}
+
+// ---- CON-5: fulfilment ----
+
+/// One owner's contracts due in a period: how many, how many fully delivered, and how many
+/// of those shipped completely by the agreed delivery date.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct FulfilmentRow {
+    pub owner_id: i64,
+    pub due: i64,
+    pub fulfilled: i64,
+    pub on_time: i64,
+}
+
+/// CON-5 in one query: the signed contracts (not terminated) whose delivery date in force
+/// falls in `[from, to]`, per owner. Fully delivered = `delivered_fen >= total_fen`; on time
+/// = fully delivered and the last shipment's date not after the delivery date.
+pub async fn fulfilment(
+    tx: &mut Tx,
+    (from, to): (&str, &str),
+    only_owner: Option<i64>,
+    visible_regions: Option<&[i64]>,
+) -> Result<Vec<FulfilmentRow>> {
+    on!(tx, c => {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT k.owner_id, CAST(COUNT(*) AS BIGINT) AS due,
+                CAST(SUM(CASE WHEN k.delivered_fen >= k.total_fen THEN 1 ELSE 0 END) AS BIGINT)
+                    AS fulfilled,
+                CAST(SUM(CASE WHEN k.delivered_fen >= k.total_fen AND
+                    (SELECT MAX(d.ship_date) FROM deliveries d WHERE d.contract_id = k.id)
+                        <= v.delivery_date THEN 1 ELSE 0 END) AS BIGINT) AS on_time
+             FROM contracts k
+             JOIN contract_versions v ON v.contract_id = k.id AND v.version = k.effective_version
+             WHERE k.status <> 'terminated' AND v.delivery_date >= ");
+        q.push_bind(from.to_owned());
+        q.push(" AND v.delivery_date <= ").push_bind(to.to_owned());
+        if let Some(owner) = only_owner {
+            q.push(" AND k.owner_id = ").push_bind(owner);
+        }
+        push_regions(&mut q, visible_regions);
+        q.push(" GROUP BY k.owner_id ORDER BY k.owner_id");
+        q.build_query_as().fetch_all(c).await
+    })
     .db()
 }

@@ -66,6 +66,12 @@ use crate::api;
         api::receivables::statement_xlsx, api::receivables::report, api::receivables::report_xlsx,
         api::receivables::contract_receivables, api::receivables::escalation,
         api::receivables::set_escalation,
+        api::contracts::amend, api::contracts::terminate, api::contracts::complete,
+        api::contracts::versions, api::contracts::diff,
+        api::contract_execution::problems, api::contract_execution::log_problem,
+        api::contract_execution::resolve_problem, api::contract_execution::problem_settings,
+        api::contract_execution::set_problem_settings, api::contract_execution::fulfilment,
+        api::contract_execution::export_ledger,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

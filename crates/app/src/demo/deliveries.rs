@@ -1,4 +1,4 @@
-//! Demo orders and deliveries on every signed contract: serialized devices with serials and a
+//! Demo orders and deliveries on signed contracts: serialized devices with serials and a
 //! scanned UDI, lots of consumables (one lot reaches several hospitals, for the recall trace
 //! demo), the installed base with some devices installed, and a receipt — all through the use
 //! cases, as the people who would do each step.
@@ -6,7 +6,6 @@
 use jiff::ToSpan;
 use medcrm_domain::udi::check_digit;
 
-use crate::contracts::ContractQuery;
 use crate::customers::today;
 use crate::deliveries::{DeviceInput, ItemInput, OrderInput, OrderLineInput, ShipInput};
 use crate::{App, Error, Result};
@@ -14,7 +13,11 @@ use crate::{App, Error, Result};
 /// The lot every consumable ships from: the same lot reaches several hospitals.
 const SHARED_LOT: &str = "L2607A";
 
-/// A GS1 UDI for `serial`: a GTIN-14 whose check digit is computed, made 30 days ago.
+/// The production lot of every demo device, so a recall by lot reaches several hospitals too.
+const DEVICE_LOT: &str = "US2610";
+
+/// A GS1 UDI for `serial` of [`DEVICE_LOT`]: a GTIN-14 whose check digit is computed, made 30
+/// days ago; the lot (variable length) ends with the GS separator.
 fn udi(product_id: i64, serial: &str) -> String {
     let body = format!("0690123{:06}", product_id % 1_000_000);
     let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -25,28 +28,26 @@ fn udi(product_id: i64, serial: &str) -> String {
         made.month(),
         made.day()
     );
-    format!("]d201{body}{}11{yymmdd}21{serial}", check_digit(&digits))
+    format!(
+        "]d201{body}{}11{yymmdd}10{DEVICE_LOT}\u{1d}21{serial}",
+        check_digit(&digits)
+    )
 }
 
 impl App {
-    /// ORD-1/2: orders and shipments for every signed contract in the database; returns how
-    /// many shipments it made. Part of `--demo`, after the contracts.
-    pub async fn load_delivery_demo(&self) -> Result<usize> {
+    /// ORD-1/2: orders and shipments for `contracts` (signed): the first ships in part, the
+    /// others in full; returns how many shipments it made. Part of `--demo`, after the
+    /// contracts.
+    pub async fn load_delivery_demo(&self, contracts: &[i64]) -> Result<usize> {
         let director = self.ctx_as("director", "demo").await?;
         let warehouse = self.ctx_as("warehouse", "demo").await?;
         let service = self.ctx_as("service.manager", "demo").await?;
-        let query = ContractQuery {
-            status: Some("signed".into()),
-            limit: Some(crate::MAX_PAGE_SIZE),
-            ..Default::default()
-        };
-        let contracts = self.contracts(&director, query).await?.items;
         let today = today();
         let expiry = today.checked_add(24.months()).unwrap_or(today).to_string();
         let made = today.checked_sub(30.days()).unwrap_or(today).to_string();
         let mut shipped = 0;
-        for (n, contract) in contracts.iter().enumerate() {
-            let form = self.order_form(&director, contract.id).await?;
+        for (n, contract_id) in contracts.iter().copied().enumerate() {
+            let form = self.order_form(&director, contract_id).await?;
             let lines: Vec<OrderLineInput> = form
                 .lines
                 .iter()
@@ -60,14 +61,14 @@ impl App {
                 continue;
             }
             let input = OrderInput {
-                contract_id: contract.id,
+                contract_id,
                 requested_date: today.checked_add(7.days()).unwrap_or(today).to_string(),
                 note: "请提前一天电话联系设备科".into(),
                 lines,
             };
             let order = self.create_order(&director, input).await?;
-            // Every other order ships only its first unit: a partial delivery.
-            let partial = n % 2 == 1;
+            // The first order ships only its first unit: a partial delivery.
+            let partial = n == 0;
             let mut items = Vec::new();
             for line in &order.lines {
                 let count = if partial { 1 } else { line.quantity };

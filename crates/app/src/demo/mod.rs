@@ -7,6 +7,7 @@ use medcrm_store::users;
 use crate::org::{NewRegionInput, NewUserInput, insert_region, insert_user};
 use crate::{App, Ctx, Result};
 
+mod contracts;
 mod customers;
 mod deliveries;
 mod development_plans;
@@ -104,8 +105,23 @@ impl App {
         let institutions = customers::load(self, &ids, &users_by_name).await?;
         development_plans::load(self, &ids, &users_by_name, &institutions).await?;
         products::load(self, &institutions).await?;
-        // ORD: orders and deliveries on whatever contracts are signed by now.
-        self.load_delivery_demo().await?;
+        let contracts = contracts::load(self, &institutions).await?;
+        // ORD: the first signed contract ships in part (in execution), the second in full and
+        // is completed, rep.north's in full (so one lot reaches two hospitals); the third
+        // stays signed.
+        let signed = &contracts.signed;
+        let shipped: Vec<i64> = [0, 1, 3]
+            .iter()
+            .filter_map(|i| signed.get(*i).copied())
+            .collect();
+        self.load_delivery_demo(&shipped).await?;
+        if let Some(done) = signed.get(1) {
+            let director = self.ctx_as("director", "demo").await?;
+            self.complete_contract(&director, *done).await?;
+        }
+        // FIN: invoices, payments and dunning on every binding contract.
+        let billable = contracts::billable(self).await?;
+        self.load_receivables_demo(&billable).await?;
         Ok(true)
     }
 }

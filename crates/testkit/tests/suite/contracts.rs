@@ -23,7 +23,7 @@ pub fn complete_contract(institution: i64, product: i64, quantity: i64, unit_pri
 }
 
 /// Approves every pending review of `contract` as the role that decides it.
-async fn approve_reviews(t: &TestApp, contract: &Value) -> Value {
+pub async fn approve_reviews(t: &TestApp, contract: &Value) -> Value {
     let mut last = contract.clone();
     for review in contract["reviews"].as_array().unwrap() {
         if review["status"] != "pending" {

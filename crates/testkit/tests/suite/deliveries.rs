@@ -143,9 +143,15 @@ async fn ord_1_scope_another_regions_rep_sees_no_order_and_a_rep_cannot_ship() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let list = t.get("/api/v1/orders", &north).await;
     assert_eq!(list.status, StatusCode::OK);
-    assert!(list.body["items"].as_array().unwrap().is_empty());
+    assert!(
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["id"] != o["id"])
+    );
     let mine = t.get("/api/v1/orders", &rep).await;
-    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine.body["items"][0]["id"], o["id"], "newest first");
     let items = json!([{"order_line_id": line_of(&o), "serial": "SN-R1"}]);
     let r = ship(&t, &rep, shipment(&o, items)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -405,7 +411,8 @@ async fn ord_2_installed_base_is_scoped_and_installation_restarts_the_warranty()
         t.get("/api/v1/devices", &north).await.body["items"]
             .as_array()
             .unwrap()
-            .is_empty()
+            .iter()
+            .all(|d| d["id"] != id)
     );
     assert_eq!(
         t.get(&format!("/api/v1/devices/{id}"), &north).await.status,
@@ -454,12 +461,19 @@ async fn ord_2_installed_base_is_scoped_and_installation_restarts_the_warranty()
     assert!(bad.field("status").is_some());
 }
 
+/// How many sales records `token` sees (the demo has some already).
+async fn records_seen(t: &TestApp, token: &str) -> usize {
+    let all = t.get("/api/v1/sales-records?limit=200", token).await;
+    all.body["items"].as_array().unwrap().len()
+}
+
 #[tokio::test]
 async fn ord_3_a_sales_record_cannot_be_deleted_or_changed_by_any_path() {
     let t = spawn_app().await;
     let rep = t.login("rep.east").await;
     let wh = t.login("warehouse").await;
     let quality = t.login("quality").await;
+    let before = records_seen(&t, &quality).await;
     let k = contract(&t, "RK-PTCA-25", "fddxfszsyy", 10, "2800").await;
     let o = placed(&t, &rep, &k, 10).await;
     let items = json!([{"order_line_id": line_of(&o), "quantity": 10, "lot": "L2401",
@@ -559,8 +573,11 @@ async fn ord_3_a_sales_record_cannot_be_deleted_or_changed_by_any_path() {
         .status,
         StatusCode::FORBIDDEN
     );
-    let all = t.get("/api/v1/sales-records", &quality).await;
-    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        records_seen(&t, &quality).await,
+        before + 2,
+        "the original and its correction"
+    );
     // The inspector's export of the period.
     let (status, content_type, bytes) = t
         .fetch(
@@ -582,6 +599,12 @@ async fn ord_3_sales_records_follow_the_readers_scope() {
     let t = spawn_app().await;
     let rep = t.login("rep.east").await;
     let wh = t.login("warehouse").await;
+    let director = t.login("director").await;
+    let manager = t.login("manager.east").await;
+    let (all_before, east_before) = (
+        records_seen(&t, &director).await,
+        records_seen(&t, &manager).await,
+    );
     let k = contract(&t, "RK-PTCA-25", "fddxfszsyy", 5, "2800").await;
     let o = placed(&t, &rep, &k, 5).await;
     let items = json!([{"order_line_id": line_of(&o), "quantity": 5, "lot": "L1", "expiry_date": days_from_today(500)}]);
@@ -614,12 +637,10 @@ async fn ord_3_sales_records_follow_the_readers_scope() {
         ship(&t, &wh, shipment(&no, items)).await.status,
         StatusCode::CREATED
     );
-    let director = t.login("director").await;
+    assert_eq!(records_seen(&t, &director).await, all_before + 2);
     let all = t.get("/api/v1/sales-records", &director).await;
-    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
     let north_id = all.body["items"][0]["id"].as_i64().unwrap();
-    let mine = t.get("/api/v1/sales-records", &east).await;
-    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(records_seen(&t, &east).await, east_before + 1);
     assert_eq!(
         t.get(&format!("/api/v1/sales-records/{north_id}"), &east)
             .await
@@ -760,32 +781,33 @@ async fn cus_2_the_customer_page_shows_its_deliveries_and_installed_base() {
 #[tokio::test]
 async fn ord_4_demo_deliveries_ship_signed_contracts_and_share_a_lot_between_hospitals() {
     let t = spawn_app().await;
-    contract(&t, "RK-PTCA-25", "fddxfszsyy", 30, "2800").await;
-    contract(&t, "RK-US-8000", "fddxfszsyy", 2, "1300000").await;
-    contract(&t, "RK-PTCA-25", "shjtdxyxyfsrjyy", 40, "2800").await;
-    assert_eq!(t.app.load_delivery_demo().await.unwrap(), 3);
     let quality = t.login("quality").await;
-    let ptca = product_id(&t, &quality, "RK-PTCA-25").await;
+    let us = product_id(&t, &quality, "RK-US-8000").await;
     let r = t
         .get(
-            &format!("/api/v1/trace?product_id={ptca}&lot=L2607A"),
+            &format!("/api/v1/trace?product_id={us}&lot=US2610"),
             &quality,
         )
         .await;
     assert_eq!(r.body["institutions"], 2, "{:?}", r.body);
-    // The second order shipped one unit of two: a partial delivery; its device is installed.
+    // Every shipped device is in the installed base with its scanned UDI, installed today.
     let devices = t.get("/api/v1/devices", &quality).await;
     let list = devices.body["items"].as_array().unwrap();
-    assert_eq!(list.len(), 1);
-    assert_eq!(list[0]["status"], "installed");
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|d| d["status"] == "installed"));
     assert!(list[0]["udi"].as_str().unwrap().starts_with("]d201"));
     let partial = t
         .get("/api/v1/orders?status=partially_delivered", &quality)
         .await;
     assert_eq!(partial.body["items"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        t.app.load_delivery_demo().await.unwrap(),
-        0,
-        "nothing left to order"
-    );
+    // A completed contract takes no more orders.
+    let done = t.get("/api/v1/contracts?status=completed", &quality).await;
+    let done = done.body["items"][0]["id"].as_i64().unwrap();
+    assert!(matches!(
+        t.app.load_delivery_demo(&[done]).await,
+        Err(medcrm_app::Error::Refused {
+            code: "contract_not_signed",
+            ..
+        })
+    ));
 }

@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use medcrm_app::contracts::{
-    ContractDetail, ContractInput, ContractLine, ContractLineInput, ContractQuery, ContractRecord,
-    CreditInput, CreditRecord, QueuedReview, ReviewRecord,
+    ContractDetail, ContractDiff, ContractInput, ContractLine, ContractLineInput, ContractQuery,
+    ContractRecord, ContractVersion, CreditInput, CreditRecord, LineChange, QueuedReview,
+    ReviewRecord, TermsRecord,
 };
 use medcrm_app::domain::pipeline::format_yuan;
 use serde::{Deserialize, Serialize};
@@ -165,21 +166,26 @@ pub struct ContractFull {
     pub reviews: Vec<Review>,
 }
 
+impl From<TermsRecord> for ContractTerms {
+    fn from(t: TermsRecord) -> Self {
+        ContractTerms {
+            delivery_date: t.delivery_date,
+            delivery_place: t.delivery_place,
+            quality_standard: t.quality_standard,
+            payment_terms: t.payment_terms,
+            payment_days: t.payment_days,
+            after_sales_terms: t.after_sales_terms,
+            warranty_months: t.warranty_months,
+            change_reason: t.change_reason,
+        }
+    }
+}
+
 impl From<ContractDetail> for ContractFull {
     fn from(d: ContractDetail) -> Self {
-        let t = d.terms;
         ContractFull {
             contract: d.record.into(),
-            terms: ContractTerms {
-                delivery_date: t.delivery_date,
-                delivery_place: t.delivery_place,
-                quality_standard: t.quality_standard,
-                payment_terms: t.payment_terms,
-                payment_days: t.payment_days,
-                after_sales_terms: t.after_sales_terms,
-                warranty_months: t.warranty_months,
-                change_reason: t.change_reason,
-            },
+            terms: d.terms.into(),
             lines: d.lines.into_iter().map(Line::from).collect(),
             reviews: d.reviews.into_iter().map(Review::from).collect(),
         }
@@ -195,6 +201,9 @@ pub struct NewContractLine {
     pub unit_price: String,
     /// Specification / model as agreed; the product's model when empty.
     pub spec_model: Option<String>,
+    /// In an amendment: the number of the line this one keeps (orders refer to it); new lines
+    /// leave it out and are numbered after the highest.
+    pub line_no: Option<i64>,
 }
 
 /// A contract as written. Terms may be incomplete in a draft; submitting checks them (CON-1).
@@ -245,6 +254,7 @@ impl From<NewContract> for ContractInput {
                     quantity: l.quantity,
                     unit_price: l.unit_price,
                     spec_model: l.spec_model,
+                    line_no: l.line_no,
                 })
                 .collect(),
         }
@@ -258,6 +268,8 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub status: Option<String>,
     pub institution_id: Option<i64>,
+    /// Only this owner's contracts (within the caller's scope).
+    pub owner_id: Option<i64>,
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<i64>,
@@ -276,6 +288,7 @@ pub async fn list(
         status: q.status,
         institution_id: q.institution_id,
         query: q.q,
+        owner_id: q.owner_id,
         cursor: cursor(q.cursor.as_deref())?,
         limit: q.limit,
     };
@@ -472,4 +485,196 @@ pub async fn set_credit(
         note: b.note,
     };
     Ok(Json(s.app.set_credit(&ctx, id, input).await?.into()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// Why (2–1000 characters).
+    pub reason: String,
+}
+
+/// CON-3: starts an amendment of a signed contract (status `changed`, version + 1 copied from
+/// the version in force, the reason kept on the version). Edit it with PUT (lines keep their
+/// `line_no`; none may fall below what was ordered: 422 `below_ordered`), then submit and sign.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/amend", tag = "contracts", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = Reason,
+    responses((status = 200, body = ContractFull), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn amend(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<Reason>,
+) -> Result<Json<ContractFull>, ApiError> {
+    Ok(Json(
+        s.app.amend_contract(&ctx, id, &b.reason).await?.into(),
+    ))
+}
+
+/// CON-3: a manager or director terminates the contract, with the reason, from any state not
+/// yet closed.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/terminate", tag = "contracts", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = Reason,
+    responses((status = 200, body = ContractFull), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn terminate(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<Reason>,
+) -> Result<Json<ContractFull>, ApiError> {
+    Ok(Json(
+        s.app.terminate_contract(&ctx, id, &b.reason).await?.into(),
+    ))
+}
+
+/// CON-3: a manager or director completes a contract in execution; 409 until everything is
+/// delivered.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/complete", tag = "contracts", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ContractFull), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn complete(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ContractFull>, ApiError> {
+    Ok(Json(s.app.complete_contract(&ctx, id).await?.into()))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Version {
+    pub version: i64,
+    pub total_fen: i64,
+    pub total: String,
+    pub created_by: i64,
+    pub created_at: String,
+    pub terms: ContractTerms,
+    pub lines: Vec<Line>,
+}
+
+impl From<ContractVersion> for Version {
+    fn from(v: ContractVersion) -> Self {
+        Version {
+            version: v.terms.version,
+            total_fen: v.terms.total_fen,
+            total: format_yuan(v.terms.total_fen),
+            created_by: v.terms.created_by,
+            created_at: ts(v.terms.created_at_ms),
+            terms: v.terms.into(),
+            lines: v.lines.into_iter().map(Line::from).collect(),
+        }
+    }
+}
+
+/// CON-3: the version history: every version with its terms (and the reason for the change)
+/// and lines, oldest first.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/versions", tag = "contracts", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Version>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<Version>>, ApiError> {
+    let all = s.app.contract_versions(&ctx, id).await?;
+    Ok(Json(all.into_iter().map(Version::from).collect()))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    pub from: i64,
+    pub to: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TermDiff {
+    /// The term's field name (delivery_date, delivery_place, …).
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LineDiff {
+    pub line_no: i64,
+    /// added, removed or changed.
+    pub change: String,
+    pub product_id: i64,
+    pub product_name: String,
+    pub old_spec_model: Option<String>,
+    pub new_spec_model: Option<String>,
+    pub old_quantity: Option<i64>,
+    pub new_quantity: Option<i64>,
+    pub old_unit_price_fen: Option<i64>,
+    pub new_unit_price_fen: Option<i64>,
+}
+
+impl From<LineChange> for LineDiff {
+    fn from(c: LineChange) -> Self {
+        let (change, old, new) = match c {
+            LineChange::Added(l) => ("added", None, Some(l)),
+            LineChange::Removed(l) => ("removed", Some(l), None),
+            LineChange::Changed { old, new } => ("changed", Some(old), Some(new)),
+        };
+        let any = new.as_ref().or(old.as_ref());
+        LineDiff {
+            line_no: any.map_or(0, |l| l.line_no),
+            change: change.to_owned(),
+            product_id: any.map_or(0, |l| l.product_id),
+            product_name: any.map(|l| l.product_name.clone()).unwrap_or_default(),
+            old_spec_model: old.as_ref().map(|l| l.spec_model.clone()),
+            new_spec_model: new.as_ref().map(|l| l.spec_model.clone()),
+            old_quantity: old.as_ref().map(|l| l.quantity),
+            new_quantity: new.as_ref().map(|l| l.quantity),
+            old_unit_price_fen: old.as_ref().map(|l| l.unit_price_fen),
+            new_unit_price_fen: new.as_ref().map(|l| l.unit_price_fen),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Diff {
+    pub from: i64,
+    pub to: i64,
+    pub terms: Vec<TermDiff>,
+    pub lines: Vec<LineDiff>,
+}
+
+impl From<ContractDiff> for Diff {
+    fn from(d: ContractDiff) -> Self {
+        Diff {
+            from: d.from,
+            to: d.to,
+            terms: d
+                .terms
+                .into_iter()
+                .map(|t| TermDiff {
+                    field: t.field.to_owned(),
+                    old: t.old,
+                    new: t.new,
+                })
+                .collect(),
+            lines: d.lines.into_iter().map(LineDiff::from).collect(),
+        }
+    }
+}
+
+/// CON-3: what changed from version `from` to version `to` (422 naming an unknown version).
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/diff", tag = "contracts", security(("bearer" = [])),
+    params(("id" = i64, Path), DiffQuery),
+    responses((status = 200, body = Diff), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn diff(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
+) -> Result<Json<Diff>, ApiError> {
+    Ok(Json(
+        s.app.contract_diff(&ctx, id, q.from, q.to).await?.into(),
+    ))
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod contract_execution;
 pub mod contracts;
 pub mod customers;
 pub mod deliveries;
@@ -226,6 +227,34 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/contracts/{id}/submit", post(contracts::submit))
         .route("/api/v1/contracts/{id}/sign", post(contracts::sign))
+        .route("/api/v1/contracts/{id}/amend", post(contracts::amend))
+        .route(
+            "/api/v1/contracts/{id}/terminate",
+            post(contracts::terminate),
+        )
+        .route("/api/v1/contracts/{id}/complete", post(contracts::complete))
+        .route("/api/v1/contracts/{id}/versions", get(contracts::versions))
+        .route("/api/v1/contracts/{id}/diff", get(contracts::diff))
+        .route(
+            "/api/v1/contracts/{id}/problems",
+            get(contract_execution::problems).post(contract_execution::log_problem),
+        )
+        .route(
+            "/api/v1/contracts/{id}/problems/{problem_id}/resolve",
+            post(contract_execution::resolve_problem),
+        )
+        .route(
+            "/api/v1/settings/contract-problems",
+            get(contract_execution::problem_settings).put(contract_execution::set_problem_settings),
+        )
+        .route(
+            "/api/v1/reports/contract-fulfilment",
+            get(contract_execution::fulfilment),
+        )
+        .route(
+            "/api/v1/exports/contracts.xlsx",
+            get(contract_execution::export_ledger),
+        )
         .route("/api/v1/contract-reviews", get(contracts::reviews))
         .route(
             "/api/v1/contract-reviews/{id}/decision",

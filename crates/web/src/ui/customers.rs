@@ -580,6 +580,8 @@ struct ShowPage {
     errors: FieldErrors,
     /// PRD-3: the licences and first-time reviews section, rendered by the products pages.
     qualification: String,
+    /// CON-6: the credit section, rendered by the contract pages.
+    credit: String,
 }
 
 pub(crate) async fn show_page(
@@ -751,6 +753,7 @@ pub(crate) async fn show_page(
         saved,
         qualification: crate::ui::products::customer_qualification_html(s, ctx, p, id, &errors)
             .await?,
+        credit: crate::ui::contracts::credit_html(s, ctx, p, id, &errors).await?,
         errors,
         r,
     };

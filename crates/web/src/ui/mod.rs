@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+pub(crate) mod contracts;
 pub(crate) mod customers;
 mod deliveries;
 mod development_plans;
@@ -160,6 +161,27 @@ pub fn routes() -> Router<AppState> {
         .route("/quotes/{id}/edit", get(pricing::edit_quote))
         .route("/quotes/{id}/print", get(pricing::print_quote))
         .route("/quotes/{id}/{action}", post(pricing::quote_action))
+        .route("/quotes/{id}/contract", post(contracts::from_quote))
+        .route("/customers/{id}/credit", post(contracts::set_credit))
+        .route("/contracts", get(contracts::list).post(contracts::create))
+        .route("/contracts/new", get(contracts::new_form))
+        .route("/contracts/fulfilment", get(contracts::fulfilment))
+        .route(
+            "/contracts/{id}",
+            get(contracts::show).post(contracts::update),
+        )
+        .route("/contracts/{id}/edit", get(contracts::edit_form))
+        .route("/contracts/{id}/print", get(contracts::print))
+        .route(
+            "/contracts/{id}/problems/{problem}/resolve",
+            post(contracts::resolve_problem),
+        )
+        .route("/contracts/{id}/{action}", post(contracts::action))
+        .route("/contract-reviews", get(contracts::reviews))
+        .route(
+            "/contract-reviews/{id}/decide",
+            post(contracts::decide_review),
+        )
         .route("/approvals", get(pricing::approvals))
         .route("/approvals/{id}/decide", post(pricing::decide_approval))
         .route(
@@ -288,6 +310,9 @@ impl PageCtx {
         nav.push(("/plans", "nav.plans", may(Action::ManageCustomers)));
         nav.push(("/products", "nav.products", may(Action::ReadProducts)));
         nav.push(("/quotes", "nav.quotes", may(Action::ReadQuotes)));
+        nav.push(("/contracts", "nav.contracts", may(Action::ReadContracts)));
+        let reviews = may(Action::ReviewContracts) || may(Action::ManageCredit);
+        nav.push(("/contract-reviews", "nav.contract_reviews", reviews));
         nav.push(("/approvals", "nav.approvals", may(Action::DecideApprovals)));
         nav.push(("/orders", "nav.orders", may(Action::ReadOrders)));
         nav.push(("/devices", "nav.devices", may(Action::ReadInstalledBase)));

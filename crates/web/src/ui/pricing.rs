@@ -636,6 +636,8 @@ struct QuotePage {
     history: Vec<(i64, Vec<LineView>, String)>,
     /// The actions the state allows, for those who may manage quotes: `(action, label key)`.
     actions: Vec<QuoteAction>,
+    /// May turn an accepted quote into a contract (CON-1).
+    can_contract: bool,
     not_sellable: bool,
     errors: FieldErrors,
 }
@@ -694,6 +696,7 @@ async fn quote_page(
         } else {
             Vec::new()
         },
+        can_contract: policy::scope(&ctx.actor, Action::ManageContracts).is_some(),
         not_sellable,
         errors,
         q: d.record,
