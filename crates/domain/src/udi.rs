@@ -27,6 +27,27 @@ pub struct Udi {
     pub serial: Option<String>,
 }
 
+impl std::fmt::Display for Udi {
+    /// The human-readable form printed under a barcode: `(01)…(11)YYMMDD(17)YYMMDD(10)…(21)…`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let yymmdd = |d: Date| format!("{:02}{:02}{:02}", d.year() % 100, d.month(), d.day());
+        write!(f, "(01){}", self.gtin)?;
+        if let Some(d) = self.production_date {
+            write!(f, "(11){}", yymmdd(d))?;
+        }
+        if let Some(d) = self.expiry_date {
+            write!(f, "(17){}", yymmdd(d))?;
+        }
+        if let Some(lot) = &self.lot {
+            write!(f, "(10){lot}")?;
+        }
+        if let Some(serial) = &self.serial {
+            write!(f, "(21){serial}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a string is not a UDI; the text names the exact place.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UdiError {
@@ -290,6 +311,7 @@ mod tests {
         assert_eq!(u.expiry_date, Some(d(2027, 1, 1)));
         assert_eq!(u.lot.as_deref(), Some("LOT123"));
         assert_eq!(u.serial.as_deref(), Some("SN0001"));
+        assert_eq!(u.to_string(), HR, "printed back as read");
     }
 
     #[test]

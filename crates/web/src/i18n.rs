@@ -1005,6 +1005,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("nav.contract_reviews", "合同审核", "Contract reviews"),
     ("con.title", "合同台账", "Contract ledger"),
     ("con.sheet", "合同", "Contract"),
+    ("con.print", "打印合同", "Print contract"),
+    ("common.print", "打印", "Print"),
     ("con.print_title", "购销合同", "Sales contract"),
     ("con.new", "新建合同", "New contract"),
     ("con.edit", "修改合同", "Edit contract"),

@@ -94,9 +94,23 @@ impl App {
                     });
                 }
             }
+            // Received by the customer's first department and a contact of it, so the
+            // recall trace names them (ORD-4).
+            let customer = self
+                .institution(&director, order.record.institution_id)
+                .await?;
+            let department_id = customer.departments.first().map(|d| d.id);
+            let contact_id = customer
+                .contacts
+                .iter()
+                .find(|c| department_id.is_some() && c.department_id == department_id)
+                .or(customer.contacts.first())
+                .map(|c| c.id);
             let input = ShipInput {
                 order_id: order.record.id,
                 ship_date: today.to_string(),
+                department_id,
+                contact_id,
                 manual_provided: true,
                 label_provided: true,
                 certificate_provided: true,

@@ -628,6 +628,8 @@ struct DevicePage {
     t: Lang,
     shell: Shell,
     detail: DeviceDetail,
+    /// The scanned UDI in its human-readable form (as scanned when it no longer parses).
+    udi: Option<String>,
     statuses: Vec<&'static str>,
     can_manage: bool,
     errors: FieldErrors,
@@ -642,10 +644,14 @@ async fn device_page(
     errors: FieldErrors,
 ) -> Result<Response, UiError> {
     let detail = s.app.device(ctx, id).await?;
+    let udi = detail.record.udi.as_deref().map(|raw| {
+        medcrm_app::domain::udi::parse(raw).map_or_else(|_| raw.to_owned(), |u| u.to_string())
+    });
     let page = DevicePage {
         t: p.t,
         shell: p.shell(ctx),
         detail,
+        udi,
         statuses: DeviceStatus::ALL.iter().map(|s| s.code()).collect(),
         can_manage: may(ctx, Action::ManageInstalledBase),
         errors,
