@@ -83,7 +83,9 @@ CREATE TABLE delivery_items (
 );
 CREATE INDEX delivery_items_delivery ON delivery_items(delivery_id, id);
 CREATE INDEX delivery_items_lot ON delivery_items(product_id, lot);
-CREATE INDEX delivery_items_serial ON delivery_items(product_id, serial);
+-- ORD-4 compares serial ranges byte by byte (COLLATE "C", as SQLite does by default); an
+-- index in the database's collation could not serve them.
+CREATE INDEX delivery_items_serial ON delivery_items(product_id, serial COLLATE "C");
 
 -- ORD-2: every delivered serialized device.
 CREATE TABLE installed_devices (
@@ -109,6 +111,7 @@ CREATE TABLE installed_devices (
 );
 CREATE INDEX installed_devices_lot ON installed_devices(product_id, lot);
 CREATE INDEX installed_devices_serial ON installed_devices(serial);
+CREATE INDEX installed_devices_serial_range ON installed_devices(product_id, serial COLLATE "C");
 CREATE INDEX installed_devices_institution ON installed_devices(institution_id, id);
 CREATE INDEX installed_devices_region ON installed_devices(region_id, id);
 CREATE INDEX installed_devices_warranty ON installed_devices(warranty_end);
