@@ -52,7 +52,7 @@ impl From<ProblemRecord> for Problem {
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/problems", tag = "contracts", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Problem>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn problems(
     State(s): State<AppState>,
     Caller(ctx): Caller,

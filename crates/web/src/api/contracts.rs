@@ -87,7 +87,7 @@ pub struct ContractTerms {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Line {
+pub struct ContractLineOut {
     pub id: i64,
     pub line_no: i64,
     pub product_id: i64,
@@ -101,9 +101,9 @@ pub struct Line {
     pub amount_fen: i64,
 }
 
-impl From<ContractLine> for Line {
+impl From<ContractLine> for ContractLineOut {
     fn from(l: ContractLine) -> Self {
-        Line {
+        ContractLineOut {
             id: l.id,
             line_no: l.line_no,
             product_id: l.product_id,
@@ -120,7 +120,7 @@ impl From<ContractLine> for Line {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Review {
+pub struct ContractReview {
     pub id: i64,
     pub contract_id: i64,
     pub version: i64,
@@ -138,9 +138,9 @@ pub struct Review {
     pub comment: String,
 }
 
-impl From<ReviewRecord> for Review {
+impl From<ReviewRecord> for ContractReview {
     fn from(r: ReviewRecord) -> Self {
-        Review {
+        ContractReview {
             id: r.id,
             contract_id: r.contract_id,
             version: r.version,
@@ -162,8 +162,8 @@ pub struct ContractFull {
     #[serde(flatten)]
     pub contract: Contract,
     pub terms: ContractTerms,
-    pub lines: Vec<Line>,
-    pub reviews: Vec<Review>,
+    pub lines: Vec<ContractLineOut>,
+    pub reviews: Vec<ContractReview>,
 }
 
 impl From<TermsRecord> for ContractTerms {
@@ -186,8 +186,8 @@ impl From<ContractDetail> for ContractFull {
         ContractFull {
             contract: d.record.into(),
             terms: d.terms.into(),
-            lines: d.lines.into_iter().map(Line::from).collect(),
-            reviews: d.reviews.into_iter().map(Review::from).collect(),
+            lines: d.lines.into_iter().map(ContractLineOut::from).collect(),
+            reviews: d.reviews.into_iter().map(ContractReview::from).collect(),
         }
     }
 }
@@ -392,7 +392,7 @@ pub async fn sign(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QueuedReviewBody {
-    pub review: Review,
+    pub review: ContractReview,
     pub contract: Contract,
 }
 
@@ -534,7 +534,7 @@ pub async fn terminate(
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/complete", tag = "contracts", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = ContractFull), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn complete(
     State(s): State<AppState>,
     Caller(ctx): Caller,
@@ -544,26 +544,26 @@ pub async fn complete(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Version {
+pub struct ContractVersionOut {
     pub version: i64,
     pub total_fen: i64,
     pub total: String,
     pub created_by: i64,
     pub created_at: String,
     pub terms: ContractTerms,
-    pub lines: Vec<Line>,
+    pub lines: Vec<ContractLineOut>,
 }
 
-impl From<ContractVersion> for Version {
+impl From<ContractVersion> for ContractVersionOut {
     fn from(v: ContractVersion) -> Self {
-        Version {
+        ContractVersionOut {
             version: v.terms.version,
             total_fen: v.terms.total_fen,
             total: format_yuan(v.terms.total_fen),
             created_by: v.terms.created_by,
             created_at: ts(v.terms.created_at_ms),
             terms: v.terms.into(),
-            lines: v.lines.into_iter().map(Line::from).collect(),
+            lines: v.lines.into_iter().map(ContractLineOut::from).collect(),
         }
     }
 }
@@ -572,15 +572,17 @@ impl From<ContractVersion> for Version {
 /// and lines, oldest first.
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/versions", tag = "contracts", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<Version>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ContractVersionOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn versions(
     State(s): State<AppState>,
     Caller(ctx): Caller,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Vec<Version>>, ApiError> {
+) -> Result<Json<Vec<ContractVersionOut>>, ApiError> {
     let all = s.app.contract_versions(&ctx, id).await?;
-    Ok(Json(all.into_iter().map(Version::from).collect()))
+    Ok(Json(
+        all.into_iter().map(ContractVersionOut::from).collect(),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

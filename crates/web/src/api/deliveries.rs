@@ -203,7 +203,7 @@ pub async fn create_order(
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_order(
     State(s): State<AppState>,
     Caller(ctx): Caller,
@@ -216,7 +216,7 @@ pub async fn get_order(
 #[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn cancel_order(
     State(s): State<AppState>,
     Caller(ctx): Caller,
@@ -412,7 +412,7 @@ pub async fn ship(
 #[utoipa::path(get, path = "/api/v1/deliveries/{id}", tag = "orders", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Delivery), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_delivery(
     State(s): State<AppState>,
     Caller(ctx): Caller,
@@ -592,7 +592,7 @@ pub async fn list_devices(
 #[utoipa::path(get, path = "/api/v1/devices/{id}", tag = "installed base", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Device), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_device(
     State(s): State<AppState>,
     Caller(ctx): Caller,
@@ -737,7 +737,7 @@ pub async fn list_sales_records(
 #[utoipa::path(get, path = "/api/v1/sales-records/{id}", tag = "sales records", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = SalesRecord), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_sales_record(
     State(s): State<AppState>,
     Caller(ctx): Caller,

@@ -329,7 +329,7 @@ pub async fn create_invoice(
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "receivables", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = InvoiceWithHistory), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_invoice(
     State(s): State<AppState>,
     Caller(ctx): Caller,
@@ -449,7 +449,7 @@ pub async fn create_payment(
 #[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "receivables", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = PaymentWithAllocations), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_payment(
     State(s): State<AppState>,
     Caller(ctx): Caller,
@@ -638,7 +638,7 @@ pub async fn log_dunning(
 #[utoipa::path(get, path = "/api/v1/institutions/{id}/dunning", tag = "receivables", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Dunning>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn dunning(
     State(s): State<AppState>,
     Caller(ctx): Caller,
@@ -856,7 +856,7 @@ pub struct ContractReceivablesBody {
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/receivables", tag = "receivables", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = ContractReceivablesBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn contract_receivables(
     State(s): State<AppState>,
     Caller(ctx): Caller,
