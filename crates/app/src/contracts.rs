@@ -749,14 +749,28 @@ impl App {
             return Err(Error::Forbidden);
         }
         let mut tx = self.db.read().await?;
-        let mut out = Vec::new();
+        let mut reviews = Vec::new();
         for kind in kinds {
-            for review in store::review_queue(&mut tx, kind.code()).await? {
-                let contract = contract_record(&mut tx, review.contract_id).await?;
-                out.push(QueuedReview { review, contract });
-            }
+            reviews.extend(store::review_queue(&mut tx, kind.code()).await?);
         }
-        Ok(out)
+        // The contracts of the whole queue in one query, not one per review.
+        let ids: Vec<i64> = reviews.iter().map(|r| r.contract_id).collect();
+        let contracts: std::collections::BTreeMap<i64, ContractRecord> =
+            store::get_many(&mut tx, &ids)
+                .await?
+                .into_iter()
+                .map(|k| (k.id, k))
+                .collect();
+        reviews
+            .into_iter()
+            .map(|review| {
+                let contract = contracts
+                    .get(&review.contract_id)
+                    .cloned()
+                    .ok_or(Error::NotFound("contract"))?;
+                Ok(QueuedReview { review, contract })
+            })
+            .collect()
     }
 
     /// CON-2 / CON-6: approves or returns a review. Legal decides legal reviews, finance

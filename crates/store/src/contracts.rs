@@ -41,6 +41,23 @@ pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<ContractRecord>> {
     on!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await).db()
 }
 
+/// The contracts of `ids` (in no particular order); one query however many.
+pub async fn get_many(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ContractRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on!(tx, c => {
+        let mut q = sqlx::QueryBuilder::new(format!("{CONTRACT_SELECT} WHERE k.id IN ("));
+        let mut sep = q.separated(", ");
+        for id in ids {
+            sep.push_bind(*id);
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(c).await
+    })
+    .db()
+}
+
 /// CON-1 terms of one version.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct TermsRecord {
