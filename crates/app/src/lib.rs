@@ -24,6 +24,7 @@ pub mod policy;
 pub mod pricing;
 pub mod products;
 pub mod receivables;
+pub mod service;
 
 use std::path::Path;
 

@@ -87,6 +87,32 @@ pub enum Action {
     LogDunning,
     /// FIN-2: the overdue thresholds for reminders and escalation.
     ConfigureReceivables,
+    /// SVC: service tickets with their clocks, events, records and part requests.
+    ReadTickets,
+    /// SVC-1/2: open tickets, claim them, log the first contact, solve by phone, cancel.
+    ManageTickets,
+    /// SVC-4/5: the engineer's side: arrival, service record, customer confirmation, parts.
+    /// An engineer works only tickets assigned to them.
+    WorkTickets,
+    /// SVC-8: send (or re-send) an engineer.
+    DispatchTickets,
+    /// SVC-7: correct the time of a ticket event (the clocks follow).
+    CorrectTicketEvents,
+    /// SVC-6: the follow-up survey (回访).
+    FollowUpTickets,
+    /// SVC-6: improvement actions opened by unsatisfied customers.
+    ManageImprovements,
+    /// SVC-7: the SLA board.
+    ReadSlaBoard,
+    /// SVC-7/8: SLA targets and engineer certifications.
+    ConfigureService,
+    /// SVC-9: maintenance plans and their due list.
+    ReadMaintenance,
+    ManageMaintenance,
+    /// SVC-10: engineer evaluation and the review of service records.
+    EvaluateEngineers,
+    /// SVC-5: the warehouse provides requested parts.
+    FulfilPartRequests,
 }
 
 /// The widest scope any of the actor's roles grants for `action`; `None` = not allowed.
@@ -205,6 +231,30 @@ fn role_scope(role: Role, action: Action) -> Option<Scope> {
         }
         (ConfigureReceivables, Admin) => Some(Scope::Company),
         (ReadReceivables | ManageReceivables | LogDunning | ConfigureReceivables, _) => None,
+        // Service: the hotline takes calls for the whole company; engineers and their manager
+        // work their region; the top, quality (complaints) and sales managers read.
+        (ReadTickets | ManageTickets | FollowUpTickets, ServiceAgent) => Some(Scope::Company),
+        (ReadTickets | ManageTickets | WorkTickets, ServiceEngineer) => Some(Scope::Region),
+        (ReadMaintenance, ServiceEngineer) => Some(Scope::Region),
+        (
+            ReadTickets | ManageTickets | WorkTickets | DispatchTickets | CorrectTicketEvents
+            | FollowUpTickets | ManageImprovements | ReadSlaBoard | ReadMaintenance
+            | ManageMaintenance | EvaluateEngineers,
+            ServiceManager,
+        ) => Some(Scope::Region),
+        (ConfigureService, ServiceManager | Admin) => Some(Scope::Company),
+        (ReadTickets | ReadSlaBoard | EvaluateEngineers, SalesDirector | Executive) => {
+            Some(Scope::Company)
+        }
+        (ReadTickets, Quality) => Some(Scope::Company),
+        (ReadTickets, SalesManager) => Some(Scope::Region),
+        (ReadTickets | FulfilPartRequests, Warehouse) => Some(Scope::Company),
+        (
+            ReadTickets | ManageTickets | WorkTickets | DispatchTickets | CorrectTicketEvents
+            | FollowUpTickets | ManageImprovements | ReadSlaBoard | ConfigureService
+            | ReadMaintenance | ManageMaintenance | EvaluateEngineers | FulfilPartRequests,
+            _,
+        ) => None,
     }
 }
 

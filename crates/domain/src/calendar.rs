@@ -219,12 +219,12 @@ impl Calendar {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use jiff::civil::date;
 
     /// The official schedule exactly as shipped to users.
-    fn official() -> Calendar {
+    pub(crate) fn official() -> Calendar {
         let json: serde_json::Value =
             serde_json::from_str(include_str!("../../../data/cn-holidays.json")).unwrap();
         let mut days = Vec::new();
@@ -249,7 +249,7 @@ mod tests {
         Calendar::new(WorkingHours::default(), days).unwrap()
     }
 
-    fn at(s: &str) -> Timestamp {
+    pub(crate) fn at(s: &str) -> Timestamp {
         format!("{s}+08:00").parse().unwrap()
     }
 

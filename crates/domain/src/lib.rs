@@ -42,4 +42,5 @@ pub mod pipeline;
 pub mod pricing;
 pub mod products;
 pub mod receivables;
+pub mod service;
 pub mod udi;

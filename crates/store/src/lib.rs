@@ -17,6 +17,7 @@ pub mod pricing;
 pub mod products;
 pub mod receivables;
 pub mod regions;
+pub mod service;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -72,6 +72,10 @@ use crate::api;
         api::contract_execution::resolve_problem, api::contract_execution::problem_settings,
         api::contract_execution::set_problem_settings, api::contract_execution::fulfilment,
         api::contract_execution::export_ledger,
+        api::service::list, api::service::create, api::service::get_ticket, api::service::claim,
+        api::service::contact, api::service::resolve_by_phone, api::service::dispatch,
+        api::service::arrive, api::service::pause, api::service::resume, api::service::cancel,
+        api::service::correct_event, api::service::mine, api::service::hotline,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

@@ -43,6 +43,12 @@ pub const DEMO_USERS: &[(&str, &str, &[Role], &str)] = &[
         &[Role::ServiceEngineer],
         "EAST",
     ),
+    (
+        "engineer.north",
+        "华北工程师 韩磊",
+        &[Role::ServiceEngineer],
+        "NORTH",
+    ),
     ("warehouse", "仓库主管 吴刚", &[Role::Warehouse], "HQ"),
     ("finance", "财务 郑爽", &[Role::Finance], "HQ"),
     ("legal", "法务 冯律", &[Role::Legal], "HQ"),

@@ -24,5 +24,6 @@ mod products;
 mod products_ui;
 mod receivables;
 mod receivables_ui;
+mod service;
 mod short_search;
 mod ui;

@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod pricing;
 pub mod products;
 pub mod receivables;
+pub mod service;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -28,6 +29,7 @@ use crate::error::ApiError;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(receivables::routes())
+        .merge(service::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/auth/login", post(auth::login))
