@@ -1,9 +1,12 @@
 //! ORD-4: recall traceability: every customer, department, contact and device a product's lot
 //! or serial range reached, in one query, within the caller's scope.
 
+use std::collections::BTreeMap;
+
 use medcrm_domain::deliveries::SerialRange;
 use medcrm_store::deliveries::{self as store, TraceBy};
 use medcrm_store::products::ProductRecord;
+use medcrm_store::service;
 
 use super::{TraceRow, reach};
 use crate::customers::today;
@@ -29,6 +32,23 @@ pub struct TraceResult {
     pub rows: Vec<TraceRow>,
     /// How many customers are affected.
     pub institutions: usize,
+    /// The open service tickets (id, number) on each device reached, by device id.
+    pub open_tickets: BTreeMap<i64, Vec<(i64, String)>>,
+}
+
+impl TraceResult {
+    /// The numbers of the open tickets on a row's device, comma-separated.
+    pub fn tickets_of(&self, device_id: Option<i64>) -> String {
+        device_id
+            .and_then(|d| self.open_tickets.get(&d))
+            .map(|ts| {
+                ts.iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    }
 }
 
 enum By {
@@ -78,10 +98,16 @@ impl App {
         let mut ids: Vec<i64> = rows.iter().map(|r| r.institution_id).collect();
         ids.sort_unstable();
         ids.dedup();
+        let devices: Vec<i64> = rows.iter().filter_map(|r| r.device_id).collect();
+        let mut open_tickets: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
+        for (device, id, number) in service::open_tickets_of_devices(&mut tx, &devices).await? {
+            open_tickets.entry(device).or_default().push((id, number));
+        }
         Ok(TraceResult {
             product,
             institutions: ids.len(),
             rows,
+            open_tickets,
         })
     }
 
@@ -122,8 +148,7 @@ impl App {
                     r.quantity.to_string(),
                     r.delivered_on.clone(),
                     r.device_status.clone().unwrap_or_default(),
-                    // Service tickets arrive with the service module (SVC); none exist yet.
-                    "服务模块上线后提供".to_owned(),
+                    result.tickets_of(r.device_id),
                 ],
             })
             .collect();

@@ -505,3 +505,22 @@ pub async fn institutions_by_phone(
     })
     .db()
 }
+
+/// ORD-4 with SVC: the open tickets on each of `devices`, as (device, ticket id, number).
+pub async fn open_tickets_of_devices(
+    tx: &mut Tx,
+    devices: &[i64],
+) -> Result<Vec<(i64, i64, String)>> {
+    if devices.is_empty() {
+        return Ok(Vec::new());
+    }
+    on!(tx, c => {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT device_id, id, number FROM service_tickets
+             WHERE status NOT IN ('closed', 'cancelled')");
+        push_ids(&mut q, "device_id", devices);
+        q.push(" ORDER BY device_id, id");
+        q.build_query_as::<(i64, i64, String)>().fetch_all(c).await
+    })
+    .db()
+}

@@ -602,3 +602,56 @@ async fn svc_1_the_hotline_finds_customers_by_phone_pinyin_or_serial() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn svc_1_a_devices_tickets_show_on_its_page_and_in_the_recall_trace() {
+    let t = spawn_app().await;
+    let agent = t.login("agent").await;
+    let (device, institution) = east_device(&t).await;
+    let ticket = opened(&t, &agent, institution, Some(device), json!({})).await;
+    let number = ticket["number"].as_str().unwrap();
+
+    // ORD-4: quality's recall trace names the open ticket on the affected device.
+    let quality = t.login("quality").await;
+    let d = t
+        .get(&format!("/api/v1/devices/{device}"), &agent)
+        .await
+        .body;
+    let path = format!(
+        "/api/v1/trace?product_id={}&lot={}",
+        d["product_id"],
+        d["lot"].as_str().unwrap()
+    );
+    let trace = t.get(&path, &quality).await.body;
+    let hit = trace["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["device_id"] == device)
+        .unwrap();
+    assert_eq!(hit["open_tickets"], json!([number]));
+
+    // The device page lists its service history for the service team.
+    let mut browser = t.browser();
+    browser.sign_in("service.manager").await;
+    let page = browser.get(&format!("/devices/{device}")).await;
+    assert!(page.body.contains(number), "{}", page.body);
+
+    // Once cancelled, the ticket is no longer open on the trace.
+    let r = t
+        .post(
+            &format!("/api/v1/tickets/{}/cancel", ticket["id"]),
+            &agent,
+            json!({"reason": "重复报修"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let trace = t.get(&path, &quality).await.body;
+    let hit = trace["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["device_id"] == device)
+        .unwrap();
+    assert_eq!(hit["open_tickets"], json!([]));
+}

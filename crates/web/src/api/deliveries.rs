@@ -587,8 +587,8 @@ pub async fn list_devices(
     Ok(Json(Page::from(page, Device::from)))
 }
 
-/// ORD-2: one device with its delivery, contract and warranty state. Service history comes
-/// with the service module.
+/// ORD-2: one device with its delivery, contract and warranty state. Its service history is
+/// `GET /api/v1/tickets?device_id=`.
 #[utoipa::path(get, path = "/api/v1/devices/{id}", tag = "installed base", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = Device), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -858,6 +858,8 @@ pub struct TraceHit {
     pub contact_phone: Option<String>,
     pub delivered_on: String,
     pub device_status: Option<String>,
+    /// Numbers of the device's open service tickets.
+    pub open_tickets: Vec<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -868,11 +870,7 @@ pub struct Trace {
     /// Affected customers.
     pub institutions: usize,
     pub hits: Vec<TraceHit>,
-    /// Open service tickets are not listed: tickets arrive with the service module.
-    pub open_tickets_note: String,
 }
-
-const TICKETS_NOTE: &str = "Open service tickets are listed once the service module (SVC) exists.";
 
 impl From<TraceResult> for Trace {
     fn from(t: TraceResult) -> Self {
@@ -885,6 +883,11 @@ impl From<TraceResult> for Trace {
                 .rows
                 .into_iter()
                 .map(|r| TraceHit {
+                    open_tickets: r
+                        .device_id
+                        .and_then(|d| t.open_tickets.get(&d))
+                        .map(|ts| ts.iter().map(|(_, n)| n.clone()).collect())
+                        .unwrap_or_default(),
                     kind: r.kind,
                     device_id: r.device_id,
                     delivery_item_id: r.delivery_item_id,
@@ -902,7 +905,6 @@ impl From<TraceResult> for Trace {
                     device_status: r.device_status,
                 })
                 .collect(),
-            open_tickets_note: TICKETS_NOTE.to_owned(),
         }
     }
 }

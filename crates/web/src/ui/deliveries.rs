@@ -18,6 +18,7 @@ use medcrm_app::domain::pipeline::format_yuan;
 use medcrm_app::imports::Format;
 use medcrm_app::policy::{self, Action};
 use medcrm_app::products::ProductQuery;
+use medcrm_app::service::{TicketQuery, TicketRecord};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -632,8 +633,13 @@ struct DevicePage {
     udi: Option<String>,
     statuses: Vec<&'static str>,
     can_manage: bool,
+    /// SVC: the device's service tickets, newest first, for those who may read tickets.
+    tickets: Option<Vec<TicketRecord>>,
     errors: FieldErrors,
 }
+
+/// Service tickets shown on a device's page.
+const DEVICE_TICKETS_SHOWN: i64 = 50;
 
 async fn device_page(
     s: &AppState,
@@ -647,6 +653,16 @@ async fn device_page(
     let udi = detail.record.udi.as_deref().map(|raw| {
         medcrm_app::domain::udi::parse(raw).map_or_else(|_| raw.to_owned(), |u| u.to_string())
     });
+    let tickets = if may(ctx, Action::ReadTickets) {
+        let q = TicketQuery {
+            device_id: Some(id),
+            limit: Some(DEVICE_TICKETS_SHOWN),
+            ..Default::default()
+        };
+        Some(s.app.tickets(ctx, q).await?.items)
+    } else {
+        None
+    };
     let page = DevicePage {
         t: p.t,
         shell: p.shell(ctx),
@@ -654,6 +670,7 @@ async fn device_page(
         udi,
         statuses: DeviceStatus::ALL.iter().map(|s| s.code()).collect(),
         can_manage: may(ctx, Action::ManageInstalledBase),
+        tickets,
         errors,
     };
     render(status, &page)
