@@ -671,9 +671,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("home.modules", "可用模块", "Available modules"),
     (
         "home.modules_hint",
-        "报价、合同、售后等模块将在后续版本上线。",
-        "Quotes, contracts and service modules arrive in the next releases.",
+        "这里只列出您的角色可以使用的模块。",
+        "Only the modules your roles may use are listed.",
     ),
+    ("home.my_tickets", "我的服务工单", "My service tickets"),
+    (
+        "home.my_tickets_none",
+        "没有待处理的工单。",
+        "No open tickets.",
+    ),
+    ("home.due", "到期", "due"),
     ("common.save", "保存", "Save"),
     ("common.search", "搜索", "Search"),
     ("common.next", "下一页", "Next page"),

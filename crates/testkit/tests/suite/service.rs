@@ -655,3 +655,25 @@ async fn svc_1_a_devices_tickets_show_on_its_page_and_in_the_recall_trace() {
         .unwrap();
     assert_eq!(hit["open_tickets"], json!([]));
 }
+
+#[tokio::test]
+async fn svc_8_an_engineers_home_page_lists_their_open_tickets() {
+    let t = spawn_app().await;
+    let agent = t.login("agent").await;
+    let (device, institution) = east_device(&t).await;
+    let ticket = opened(&t, &agent, institution, Some(device), json!({})).await;
+    let mut engineer = t.browser();
+    engineer.sign_in("engineer.east").await;
+    let before = engineer.get("/").await;
+    assert!(
+        before.body.contains("没有待处理的工单。"),
+        "{}",
+        before.body
+    );
+    dispatched(&t, &ticket).await;
+    let after = engineer.get("/").await;
+    assert!(after.body.contains(ticket["number"].as_str().unwrap()));
+    let mut rep = t.browser();
+    rep.sign_in("rep.east").await;
+    assert!(!rep.get("/").await.body.contains("我的服务工单"));
+}

@@ -4,6 +4,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
+use medcrm_app::domain::auth::Role;
+use medcrm_app::service::TicketRecord;
+
 use crate::AppState;
 use crate::error::UiError;
 use crate::extract::UiCaller;
@@ -21,6 +24,24 @@ struct HomePage {
     next_holiday: Option<(String, String)>,
     /// `(id, name, due date)` of the caller's customers due a visit.
     visits_due: Option<Vec<(i64, String, String)>>,
+    /// SVC-8: an engineer's open tickets, the most urgent clock first.
+    my_tickets: Option<Vec<TicketRecord>>,
+    now_ms: i64,
+}
+
+/// Tickets shown on an engineer's home page.
+const HOME_TICKETS: usize = 8;
+
+async fn my_tickets(
+    s: &AppState,
+    ctx: &medcrm_app::Ctx,
+) -> Result<Option<Vec<TicketRecord>>, UiError> {
+    if !ctx.actor.roles.contains(&Role::ServiceEngineer) {
+        return Ok(None);
+    }
+    let mut items = s.app.my_tickets(ctx).await?;
+    items.truncate(HOME_TICKETS);
+    Ok(Some(items))
 }
 
 pub async fn page(
@@ -54,5 +75,7 @@ pub async fn page(
         today_working: calendar.is_working_day(today),
         next_holiday,
         visits_due: crate::ui::customers::overdue_for_home(&s, &ctx).await?,
+        my_tickets: my_tickets(&s, &ctx).await?,
+        now_ms: jiff::Timestamp::now().as_millisecond(),
     })
 }
