@@ -371,3 +371,80 @@ async fn svc_7_the_board_shows_urgency_and_compliance_in_scope() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.field("from").is_some(), "{:?}", r.body);
 }
+
+#[tokio::test]
+async fn svc_7_board_and_target_pages_in_the_browser() {
+    let t = spawn_app().await;
+    requested_ago(&t, 90, json!({})).await;
+    t.app.scan_sla(jiff::Timestamp::now()).await.unwrap();
+    let mut b = t.browser();
+    b.sign_in("service.manager").await;
+    let home = b.get("/").await;
+    assert!(home.body.contains("href=\"/service/board\""), "nav entry");
+    let board = b.get("/service/board").await;
+    assert_eq!(board.status, StatusCode::OK);
+    assert!(board.body.contains("SLA 看板"), "{}", board.body);
+    assert!(board.body.contains("SR-"), "the breached ticket is listed");
+    assert!(board.body.contains("echarts.min.js"));
+    let bad = b.get("/service/board?from=2026-02-01&to=2026-01-01").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let page = b.get("/service/sla-settings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let bad = b
+        .post(
+            "/service/sla-settings",
+            &[
+                ("milestone", "on_site"),
+                ("kind", ""),
+                ("priority", "urgent"),
+                ("contract_id", ""),
+                ("amount", "0"),
+                ("mode", "wall_minutes"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("fielderror"), "{}", bad.body);
+    let ok = b
+        .post(
+            "/service/sla-settings",
+            &[
+                ("milestone", "on_site"),
+                ("kind", ""),
+                ("priority", "urgent"),
+                ("contract_id", ""),
+                ("amount", "240"),
+                ("mode", "wall_minutes"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.location.as_deref(), Some("/service/sla-settings"));
+    let page = b.get("/service/sla-settings").await;
+    assert!(page.body.contains("紧急") && page.body.contains("240"));
+    let manager = t.login("service.manager").await;
+    let id = t.get("/api/v1/sla/targets", &manager).await.body[0]["id"]
+        .as_i64()
+        .unwrap();
+    let gone = b
+        .post(&format!("/service/sla-settings/{id}/delete"), &[])
+        .await;
+    assert_eq!(gone.location.as_deref(), Some("/service/sla-settings"));
+    assert!(
+        t.get("/api/v1/sla/targets", &manager)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut e = t.browser();
+    e.sign_in("engineer.east").await;
+    assert!(!e.get("/").await.body.contains("/service/board"));
+    assert_eq!(e.get("/service/board").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        e.get("/service/sla-settings").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
