@@ -98,9 +98,10 @@ CREATE TABLE sla_clocks (
     escalated_at_ms BIGINT,
     UNIQUE (ticket_id, milestone, part_request_id)
 );
--- The scan reads open clocks by the time they warn or fall due.
-CREATE INDEX sla_clocks_warn ON sla_clocks(state, warn_at_ms);
-CREATE INDEX sla_clocks_due ON sla_clocks(state, due_at_ms);
+-- The scan reads open clocks not yet warned (escalated) by the time they warn (fall due); the
+-- board counts open clocks by due time and region from the second index alone.
+CREATE INDEX sla_clocks_warn ON sla_clocks(state, warned_at_ms, warn_at_ms);
+CREATE INDEX sla_clocks_due ON sla_clocks(state, stopped_at_ms, due_at_ms, escalated_at_ms, region_id);
 -- The board's compliance reads only this index.
 CREATE INDEX sla_clocks_board ON sla_clocks(due_at_ms, state, milestone, region_id, engineer_id);
 

@@ -92,6 +92,8 @@ pub(crate) enum Call {
     Funnel(OpportunityQuery),
     Trace(TraceInput),
     Aging(GroupBy),
+    /// SVC-7: the SLA board over the default period (`bench service`).
+    SlaBoard,
 }
 
 /// The requests timed, as a user would make them.
@@ -346,6 +348,7 @@ impl App {
             }
             Call::Trace(input) => Ok(self.trace(ctx, input).await?.rows.len()),
             Call::Aging(group_by) => Ok(self.aging(ctx, today(), *group_by).await?.groups.len()),
+            Call::SlaBoard => Ok(self.sla_board(ctx, None, None).await?.urgent.len()),
         }
     }
 

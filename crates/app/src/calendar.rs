@@ -238,6 +238,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // SVC-7: deadlines in working time move with the calendar.
+        self.recompute_for_calendar().await?;
         Ok(())
     }
 
@@ -261,6 +263,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // SVC-7: deadlines in working time move with the calendar.
+        self.recompute_for_calendar().await?;
         Ok(())
     }
 
@@ -307,6 +311,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // SVC-7: deadlines in working time move with the calendar.
+        self.recompute_for_calendar().await?;
         Ok(())
     }
 }

@@ -10,6 +10,8 @@ const DAILY: Duration = Duration::from_secs(24 * 60 * 60);
 /// Reminders are checked hourly: a due date passes at midnight, and nobody should learn of it
 /// a day late.
 const HOURLY: Duration = Duration::from_secs(60 * 60);
+/// SVC-7: SLA clocks are scanned every minute: a first-contact deadline is one hour away.
+const MINUTELY: Duration = Duration::from_secs(60);
 
 impl App {
     /// Runs forever: SYS-2 reminders, PRD-4 expiry alerts, FIN-2 overdue receivables and CON-4
@@ -21,6 +23,8 @@ impl App {
         let start = tokio::time::Instant::now();
         let mut daily = tokio::time::interval_at(start + DAILY, DAILY);
         let mut hourly = tokio::time::interval_at(start, HOURLY);
+        let mut minutely = tokio::time::interval_at(start, MINUTELY);
+        minutely.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
                 _ = hourly.tick() => {
@@ -41,6 +45,10 @@ impl App {
                         Err(e) => tracing::error!(error = %e, "contract problem escalation failed"),
                     }
                 }
+                _ = minutely.tick() => match self.scan_sla(jiff::Timestamp::now()).await {
+                    Ok(o) => tracing::debug!(warned = o.warned, escalated = o.escalated, "SLA clocks scanned"),
+                    Err(e) => tracing::error!(error = %e, "SLA scan failed"),
+                },
                 _ = daily.tick() => match self.reevaluate_grades(&Ctx::system("job-regrade")).await {
                     Ok(changed) => tracing::info!(changed, "customer grades re-evaluated"),
                     Err(e) => tracing::error!(error = %e, "customer re-evaluation failed"),

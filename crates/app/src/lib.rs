@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod bench_contracts;
+pub mod bench_service;
 pub mod calendar;
 pub mod contract_execution;
 pub mod contracts;

@@ -105,6 +105,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         iterations: u32,
     },
+    /// Generate service tickets with their SLA clocks over a 10,000-institution customer book
+    /// (kept for later runs), then time ticket creation from 10 clients, the SLA scan and the
+    /// SLA board from 10 clients.
+    Service {
+        /// Tickets to generate (1 to 5,000,000).
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: u64,
+        /// How many of them are open (the newest).
+        #[arg(long, default_value_t = 100_000)]
+        open: u64,
+        /// Requests per client for the board.
+        #[arg(long, default_value_t = 100)]
+        iterations: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -254,6 +268,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             print_results(medcrm_app::bench::CLIENTS, r.iterations, &r.results);
         }
+        Command::Bench {
+            command:
+                BenchCommand::Service {
+                    tickets,
+                    open,
+                    iterations,
+                },
+        } => {
+            let r = app.bench_service(*tickets, *open, *iterations).await?;
+            print_service(app.backend(), &r);
+        }
     }
     app.close().await;
     Ok(())
@@ -276,6 +301,38 @@ fn print_bench(backend: medcrm_app::Backend, r: &medcrm_app::bench::BenchReport)
         None => println!("data already generated; reused"),
     }
     print_results(r.clients, r.iterations, &r.results);
+}
+
+/// `bench service` figures, ready for docs/benchmarks.md.
+fn print_service(backend: medcrm_app::Backend, r: &medcrm_app::bench_service::ServiceReport) {
+    println!(
+        "{backend:?}: {} service tickets ({} open) with their SLA clocks over 10,000 institutions; database {} MB",
+        r.tickets,
+        r.open,
+        r.database_bytes / 1_000_000
+    );
+    match r.generation {
+        Some(took) => println!("generated in {:.1} s", took.as_secs_f64()),
+        None => println!("data already generated; reused"),
+    }
+    let secs = r.creation.as_secs_f64();
+    println!(
+        "ticket creation: {} tickets by {} clients in {:.2} s = {:.0} tickets/s",
+        r.created,
+        medcrm_app::bench::CLIENTS,
+        secs,
+        r.created as f64 / secs.max(f64::EPSILON)
+    );
+    for (i, s) in r.scans.iter().enumerate() {
+        println!(
+            "SLA scan {}: {:.1} ms ({} warned, {} escalated)",
+            i + 1,
+            s.took.as_secs_f64() * 1000.0,
+            s.outcome.warned,
+            s.outcome.escalated
+        );
+    }
+    print_results(medcrm_app::bench::CLIENTS, r.iterations, &r.results);
 }
 
 /// Latencies as a Markdown table.

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod bench;
 pub mod bench_contracts;
+pub mod bench_service;
 pub mod calendar;
 pub mod contracts;
 pub mod customer_reports;

@@ -76,6 +76,7 @@ use crate::api;
         api::service::contact, api::service::resolve_by_phone, api::service::dispatch,
         api::service::arrive, api::service::pause, api::service::resume, api::service::cancel,
         api::service::correct_event, api::service::mine, api::service::hotline,
+        api::sla::board, api::sla::targets, api::sla::set_target, api::sla::delete_target,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

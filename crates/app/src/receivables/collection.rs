@@ -75,7 +75,11 @@ fn text(e: &Escalation) -> String {
 }
 
 /// Active users holding `role`, within `regions` when given.
-async fn holders(tx: &mut Tx, role: &str, regions: Option<Vec<i64>>) -> Result<Vec<i64>> {
+pub(crate) async fn holders(
+    tx: &mut Tx,
+    role: &str,
+    regions: Option<Vec<i64>>,
+) -> Result<Vec<i64>> {
     let filter = users::Filter {
         role: Some(role.into()),
         visible_regions: regions,

@@ -4,7 +4,7 @@
 //! [`reports`]. The contract ledger's invoiced and collected amounts move in the same
 //! transaction as the rows here.
 
-mod collection;
+pub(crate) mod collection;
 mod reports;
 
 use jiff::ToSpan;

@@ -4,6 +4,7 @@
 //! evaluation (SVC-10) and the board live in their own modules.
 
 pub mod hotline;
+pub mod sla_ops;
 
 pub use medcrm_store::service::{AssignmentRecord, ClockRecord, EventRecord, TicketRecord};
 

@@ -26,4 +26,5 @@ mod receivables;
 mod receivables_ui;
 mod service;
 mod short_search;
+mod sla;
 mod ui;

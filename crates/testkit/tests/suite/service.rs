@@ -53,7 +53,7 @@ pub async fn opened(
     r.body
 }
 
-fn clock<'a>(ticket: &'a Value, milestone: &str) -> &'a Value {
+pub fn clock<'a>(ticket: &'a Value, milestone: &str) -> &'a Value {
     ticket["clocks"]
         .as_array()
         .unwrap()
@@ -62,12 +62,12 @@ fn clock<'a>(ticket: &'a Value, milestone: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {milestone} clock in {ticket}"))
 }
 
-fn instant(s: &Value) -> jiff::Timestamp {
+pub fn instant(s: &Value) -> jiff::Timestamp {
     s.as_str().unwrap().parse().unwrap()
 }
 
 /// An RFC 3339 instant `minutes` before now.
-fn minutes_ago(minutes: i64) -> String {
+pub fn minutes_ago(minutes: i64) -> String {
     (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(minutes)).to_string()
 }
 

@@ -16,6 +16,7 @@ mod pipeline;
 mod pricing;
 mod products;
 mod receivables;
+mod sla;
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,7 @@ use crate::i18n::Lang;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(receivables::routes())
+        .merge(sla::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -326,6 +328,12 @@ impl PageCtx {
             "/receivables",
             "nav.receivables",
             may(Action::ReadReceivables),
+        ));
+        nav.push(("/service/board", "sla.nav_board", may(Action::ReadSlaBoard)));
+        nav.push((
+            "/service/sla-settings",
+            "sla.nav_settings",
+            may(Action::ConfigureService),
         ));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
