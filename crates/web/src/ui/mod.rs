@@ -16,6 +16,7 @@ mod pipeline;
 mod pricing;
 mod products;
 mod receivables;
+mod service;
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,7 @@ use crate::i18n::Lang;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(receivables::routes())
+        .merge(service::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -326,6 +328,28 @@ impl PageCtx {
             "/receivables",
             "nav.receivables",
             may(Action::ReadReceivables),
+        ));
+        // Service (服务): tickets, the hotline, an engineer's own list, parts, improvements.
+        nav.push((
+            "/service/tickets",
+            "svc.nav.tickets",
+            may(Action::ReadTickets),
+        ));
+        nav.push((
+            "/service/hotline",
+            "svc.nav.hotline",
+            may(Action::ManageTickets),
+        ));
+        nav.push(("/service/my", "svc.nav.my", may(Action::WorkTickets)));
+        nav.push((
+            "/service/part-requests",
+            "svc.nav.parts",
+            may(Action::FulfilPartRequests),
+        ));
+        nav.push((
+            "/service/improvements",
+            "svc.nav.improvements",
+            may(Action::ManageImprovements),
         ));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
