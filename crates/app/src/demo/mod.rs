@@ -14,6 +14,7 @@ mod development_plans;
 mod pipeline;
 mod products;
 mod receivables;
+mod service;
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "medcrm-demo";
@@ -128,6 +129,7 @@ impl App {
         // FIN: invoices, payments and dunning on every binding contract.
         let billable = contracts::billable(self).await?;
         self.load_receivables_demo(&billable).await?;
+        self.load_service_demo().await?;
         Ok(true)
     }
 }

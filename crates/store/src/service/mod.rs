@@ -2,6 +2,9 @@
 //! targets and the assignment history. Records, parts, follow-ups, maintenance and the board
 //! have their own modules.
 
+pub mod followup;
+pub mod parts;
+pub mod records;
 pub mod sla;
 
 use crate::{Classify, Page, Result, Tx, exec, on};

@@ -25,6 +25,8 @@ mod products_ui;
 mod receivables;
 mod receivables_ui;
 mod service;
+mod service_ui;
+mod service_work;
 mod short_search;
 mod sla;
 mod ui;

@@ -18,6 +18,7 @@ pub mod pricing;
 pub mod products;
 pub mod receivables;
 pub mod service;
+pub mod service_work;
 pub mod sla;
 
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(receivables::routes())
         .merge(service::routes())
         .merge(sla::routes())
+        .merge(service_work::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/auth/login", post(auth::login))

@@ -16,6 +16,7 @@ mod pipeline;
 mod pricing;
 mod products;
 mod receivables;
+mod service;
 mod sla;
 
 use std::collections::BTreeMap;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(receivables::routes())
         .merge(sla::routes())
+        .merge(service::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -329,11 +331,34 @@ impl PageCtx {
             "nav.receivables",
             may(Action::ReadReceivables),
         ));
+        // Service (服务): tickets, the hotline, an engineer's own list, the SLA board and
+        // targets, parts, improvements.
+        nav.push((
+            "/service/tickets",
+            "svc.nav.tickets",
+            may(Action::ReadTickets),
+        ));
+        nav.push((
+            "/service/hotline",
+            "svc.nav.hotline",
+            may(Action::ManageTickets),
+        ));
+        nav.push(("/service/my", "svc.nav.my", may(Action::WorkTickets)));
         nav.push(("/service/board", "sla.nav_board", may(Action::ReadSlaBoard)));
         nav.push((
             "/service/sla-settings",
             "sla.nav_settings",
             may(Action::ConfigureService),
+        ));
+        nav.push((
+            "/service/part-requests",
+            "svc.nav.parts",
+            may(Action::FulfilPartRequests),
+        ));
+        nav.push((
+            "/service/improvements",
+            "svc.nav.improvements",
+            may(Action::ManageImprovements),
         ));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));

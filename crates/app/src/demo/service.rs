@@ -1,0 +1,291 @@
+//! Demo service tickets (SVC-1…7) in every state, all through the use cases: new ones about
+//! to breach and already breached, contacted, dispatched (one late), on site with a part
+//! request pending, completed and waiting for the follow-up, closed with a satisfied and with
+//! an unsatisfied survey (which opens an improvement action), solved by phone, cancelled.
+//! Requests are dated back (up to a few days) so the clocks show every urgency.
+
+use jiff::{SignedDuration, Timestamp};
+use medcrm_domain::org::RegionTree;
+
+use crate::deliveries::DeviceQuery;
+use crate::service::TicketInput;
+use crate::service::followup::SurveyInput;
+use crate::service::parts::PartRequestInput;
+use crate::service::records::{ConfirmationInput, RecordInput};
+use crate::{App, Ctx, Result};
+
+/// A 1×1 PNG standing in for a signature drawn on the screen.
+const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+/// `minutes` before now, as the use cases read a time.
+fn ago(minutes: i64) -> String {
+    (Timestamp::now() - SignedDuration::from_mins(minutes)).to_string()
+}
+
+/// How far a demo ticket gets.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    New,
+    Contacted,
+    Dispatched,
+    OnSite,
+    Completed,
+    Closed,
+}
+
+struct Demo {
+    /// Minutes before now the customer called.
+    requested: i64,
+    stage: Stage,
+    priority: &'static str,
+    fault: &'static str,
+    /// The follow-up's scores (closed tickets).
+    scores: (i64, i64, i64),
+}
+
+const TICKETS: [Demo; 8] = [
+    Demo {
+        requested: 50,
+        stage: Stage::New,
+        priority: "urgent",
+        fault: "监护仪报警无法消除，屏幕闪烁",
+        scores: (0, 0, 0),
+    },
+    Demo {
+        requested: 180,
+        stage: Stage::New,
+        priority: "high",
+        fault: "超声探头图像有条纹",
+        scores: (0, 0, 0),
+    },
+    Demo {
+        requested: 150,
+        stage: Stage::Contacted,
+        priority: "normal",
+        fault: "打印机卡纸，报告无法打印",
+        scores: (0, 0, 0),
+    },
+    Demo {
+        requested: 20 * 60,
+        stage: Stage::Dispatched,
+        priority: "high",
+        fault: "开机自检失败，报错 E101",
+        scores: (0, 0, 0),
+    },
+    Demo {
+        requested: 30 * 60,
+        stage: Stage::Dispatched,
+        priority: "urgent",
+        fault: "球管过热保护频繁触发",
+        scores: (0, 0, 0),
+    },
+    Demo {
+        requested: 2 * 24 * 60,
+        stage: Stage::OnSite,
+        priority: "high",
+        fault: "电源板烧毁，设备无法开机",
+        scores: (0, 0, 0),
+    },
+    Demo {
+        requested: 6 * 24 * 60,
+        stage: Stage::Completed,
+        priority: "normal",
+        fault: "触摸屏失灵",
+        scores: (0, 0, 0),
+    },
+    Demo {
+        requested: 9 * 24 * 60,
+        stage: Stage::Closed,
+        priority: "normal",
+        fault: "探头线缆破损",
+        scores: (5, 5, 4),
+    },
+];
+
+impl App {
+    /// Demo tickets on the East installed base (engineer.east's region). Run by the demo
+    /// loader after the delivery demo (the tickets need installed devices).
+    pub async fn load_service_demo(&self) -> Result<()> {
+        let agent = self.ctx_as("agent", "demo").await?;
+        let manager = self.ctx_as("service.manager", "demo").await?;
+        let engineer = self.ctx_as("engineer.east", "demo").await?;
+        let warehouse = self.ctx_as("warehouse", "demo").await?;
+        let admin = self.ctx_as("admin", "demo").await?;
+        let regions = self.regions(&admin).await?;
+        let tree = RegionTree::new(regions.iter().map(|r| (r.id, r.parent_id)));
+        let east = tree.subtree(regions.iter().filter(|r| r.code == "EAST").map(|r| r.id));
+        let devices: Vec<(i64, i64)> = self
+            .devices(
+                &manager,
+                &DeviceQuery {
+                    limit: Some(50),
+                    ..Default::default()
+                },
+            )
+            .await?
+            .items
+            .into_iter()
+            .filter(|d| east.contains(&d.region_id))
+            .map(|d| (d.id, d.institution_id))
+            .collect();
+        if devices.is_empty() {
+            return Ok(());
+        }
+        let engineer_id = engineer.actor.user_id;
+        let device = |n: usize| devices[n % devices.len()];
+        let mut n = 0;
+        for d in &TICKETS {
+            self.demo_ticket(&agent, &manager, &engineer, engineer_id, device(n), d)
+                .await?;
+            n += 1;
+        }
+        // A second closed ticket: the customer was unhappy, which opens an improvement.
+        let unhappy = Demo {
+            requested: 12 * 24 * 60,
+            stage: Stage::Closed,
+            priority: "high",
+            fault: "维修后仍偶发黑屏",
+            scores: (2, 3, 3),
+        };
+        self.demo_ticket(
+            &agent,
+            &manager,
+            &engineer,
+            engineer_id,
+            device(n),
+            &unhappy,
+        )
+        .await?;
+        n += 1;
+        // A question answered on the phone, and a duplicate call cancelled.
+        let (dev, inst) = device(n);
+        let phone = self
+            .create_ticket(
+                &agent,
+                ticket_input(inst, dev, 90, "normal", "不会切换成像模式"),
+            )
+            .await?;
+        self.resolve_by_phone(
+            &agent,
+            phone.id,
+            "电话指导客户通过菜单「模式」键切换，已恢复正常",
+        )
+        .await?;
+        n += 1;
+        let (dev, inst) = device(n);
+        let cancelled = self
+            .create_ticket(&agent, ticket_input(inst, dev, 240, "low", "客户重复报修"))
+            .await?;
+        self.cancel_ticket(&agent, cancelled.id, "与 SR 工单重复，客户确认取消")
+            .await?;
+        // The warehouse has sent the on-site ticket's first part; the second is pending.
+        let queue = self.part_queue(&warehouse, None, Some(10)).await?;
+        if let Some(first) = queue.items.first() {
+            self.fulfil_part_request(&warehouse, first.id, "顺丰 SF1029384756")
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn demo_ticket(
+        &self,
+        agent: &Ctx,
+        manager: &Ctx,
+        engineer: &Ctx,
+        engineer_id: i64,
+        (device, institution): (i64, i64),
+        d: &Demo,
+    ) -> Result<()> {
+        let t = self
+            .create_ticket(
+                agent,
+                ticket_input(institution, device, d.requested, d.priority, d.fault),
+            )
+            .await?;
+        if d.stage >= Stage::Contacted {
+            let at = ago(d.requested - 25);
+            self.claim_ticket(agent, t.id).await?;
+            self.contact_ticket(agent, t.id, Some(&at), "已电话联系设备科，约定上门")
+                .await?;
+        }
+        if d.stage >= Stage::Dispatched {
+            self.dispatch_ticket(manager, t.id, engineer_id, "").await?;
+        }
+        if d.stage >= Stage::OnSite {
+            let at = ago(d.requested - 20 * 60);
+            self.arrive(engineer, t.id, Some(&at)).await?;
+            for (code, name) in [("PWR-220", "电源板"), ("FUSE-5A", "保险丝 5A")] {
+                let input = PartRequestInput {
+                    part_code: code.into(),
+                    part_name: name.into(),
+                    quantity: 1,
+                    note: String::new(),
+                };
+                self.request_part(engineer, t.id, input).await?;
+            }
+        }
+        if d.stage >= Stage::Completed {
+            let record = RecordInput {
+                phenomenon: d.fault.into(),
+                diagnosis: "元件老化导致故障".into(),
+                repair_method: "更换故障部件并完成功能测试".into(),
+                parts_replaced: "电源板 ×1".into(),
+                minutes_spent: 120,
+            };
+            self.save_service_record(engineer, t.id, record).await?;
+            let signed = d.scores.0 == 0 || d.scores.0 > 2;
+            let confirmation = ConfirmationInput {
+                name: "设备科 王工".into(),
+                confirmed_at: Some(ago(d.requested - 23 * 60)),
+                signature: signed.then(|| SIGNATURE.into()),
+                code: (!signed).then(|| "RJ-2046".into()),
+            };
+            self.confirm_ticket(engineer, t.id, confirmation).await?;
+            // Repaired with what the engineer carried: the parts are no longer needed.
+            for part in self.part_requests(engineer, t.id).await? {
+                self.cancel_part_request(engineer, part.id, "现场用备件修复")
+                    .await?;
+            }
+            let at = ago(d.requested - 24 * 60);
+            self.complete_ticket(engineer, t.id, Some(&at), "").await?;
+        }
+        if d.stage == Stage::Closed {
+            let (attitude, quality, speed) = d.scores;
+            let survey = SurveyInput {
+                respondent: "设备科 王工".into(),
+                attitude,
+                quality,
+                speed,
+                comment: if attitude > 2 {
+                    "工程师响应及时，很专业".into()
+                } else {
+                    "工程师迟到两小时，沟通态度差".into()
+                },
+                ..Default::default()
+            };
+            self.follow_up(agent, t.id, survey).await?;
+        }
+        Ok(())
+    }
+}
+
+fn ticket_input(
+    institution: i64,
+    device: i64,
+    minutes_ago: i64,
+    priority: &str,
+    fault: &str,
+) -> TicketInput {
+    TicketInput {
+        channel: "hotline".into(),
+        kind: "repair".into(),
+        priority: priority.into(),
+        institution_id: institution,
+        device_id: Some(device),
+        caller_name: "设备科 王工".into(),
+        caller_phone: "021-64370045".into(),
+        fault: fault.into(),
+        requested_at: Some(ago(minutes_ago)),
+        ..Default::default()
+    }
+}
