@@ -628,7 +628,8 @@ async fn svc_1_a_devices_tickets_show_on_its_page_and_in_the_recall_trace() {
         .iter()
         .find(|h| h["device_id"] == device)
         .unwrap();
-    assert_eq!(hit["open_tickets"], json!([number]));
+    let open = hit["open_tickets"].as_array().unwrap();
+    assert!(open.contains(&json!(number)), "{hit}");
 
     // The device page lists its service history for the service team.
     let mut browser = t.browser();
@@ -652,7 +653,8 @@ async fn svc_1_a_devices_tickets_show_on_its_page_and_in_the_recall_trace() {
         .iter()
         .find(|h| h["device_id"] == device)
         .unwrap();
-    assert_eq!(hit["open_tickets"], json!([]));
+    let open = hit["open_tickets"].as_array().unwrap();
+    assert!(!open.contains(&json!(number)), "{hit}");
 }
 
 #[tokio::test]
@@ -664,11 +666,8 @@ async fn svc_8_an_engineers_home_page_lists_their_open_tickets() {
     let mut engineer = t.browser();
     engineer.sign_in("engineer.east").await;
     let before = engineer.get("/").await;
-    assert!(
-        before.body.contains("没有待处理的工单。"),
-        "{}",
-        before.body
-    );
+    assert!(before.body.contains("我的服务工单"), "{}", before.body);
+    assert!(!before.body.contains(ticket["number"].as_str().unwrap()));
     dispatched(&t, &ticket).await;
     let after = engineer.get("/").await;
     assert!(after.body.contains(ticket["number"].as_str().unwrap()));

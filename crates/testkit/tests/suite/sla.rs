@@ -320,9 +320,17 @@ async fn svc_7_the_board_shows_urgency_and_compliance_in_scope() {
     let b = &r.body;
     assert!(b["buckets"]["breached"].as_i64().unwrap() >= 1, "{b}");
     assert!(b["buckets"]["within_1h"].as_i64().unwrap() >= 1, "{b}");
+    // The most urgent first: every breach (the demo has some too) before anything still due.
     let urgent = b["urgent"].as_array().unwrap();
-    assert_eq!(urgent[0]["ticket_id"], late["id"], "the breach comes first");
-    assert_eq!(urgent[0]["state"], "breached");
+    let late_at = urgent
+        .iter()
+        .position(|c| c["ticket_id"] == late["id"])
+        .expect("the late ticket is on the board");
+    assert_eq!(urgent[late_at]["state"], "breached");
+    assert!(
+        urgent[..late_at].iter().all(|c| c["state"] == "breached"),
+        "{b}"
+    );
     let first = b["by_milestone"]
         .as_array()
         .unwrap()
@@ -338,7 +346,14 @@ async fn svc_7_the_board_shows_urgency_and_compliance_in_scope() {
     let director = t.login("director").await;
     let r = t.get("/api/v1/sla/board", &director).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body["urgent"][0]["ticket_id"], late["id"]);
+    let on_board = |body: &Value, id: &Value| {
+        body["urgent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["ticket_id"] == *id)
+    };
+    assert!(on_board(&r.body, &late["id"]));
     let admin = t.login("admin").await;
     let north = t.region_id(&admin, "NORTH").await;
     let body = json!({"username": "svc.north", "display_name": "北区服务经理", "password": "Str0ng-pass!",
@@ -348,12 +363,9 @@ async fn svc_7_the_board_shows_urgency_and_compliance_in_scope() {
     let north_manager = t.login_with("svc.north", "Str0ng-pass!").await;
     let r = t.get("/api/v1/sla/board", &north_manager).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(
-        r.body["urgent"].as_array().unwrap().is_empty(),
-        "{}",
-        r.body
-    );
-    assert_eq!(r.body["buckets"]["breached"], 0);
+    assert!(!on_board(&r.body, &late["id"]), "{}", r.body);
+    let east_breaches = b["buckets"]["breached"].as_i64().unwrap();
+    assert!(r.body["buckets"]["breached"].as_i64().unwrap() < east_breaches);
 
     // Engineers and the hotline do not read the board.
     for who in ["engineer.east", "agent"] {
