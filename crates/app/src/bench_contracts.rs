@@ -37,6 +37,21 @@ pub struct ContractsReport {
     pub results: Vec<ScenarioResult>,
 }
 
+/// The bench institutions as (first id, count) — contiguous, so generated rows are spread
+/// over them by arithmetic on their ids — and the admin who creates the generated rows.
+pub(crate) async fn bench_institutions(tx: &mut medcrm_store::Tx) -> Result<(i64, i64, i64)> {
+    let (first, last, count) = medcrm_store::bench::institution_span(tx).await?;
+    if count == 0 || last - first + 1 != count {
+        return Err(Error::Internal(format!(
+            "institution ids {first}..={last} are not {count} contiguous ids"
+        )));
+    }
+    let (by, _, _) = users::credentials(tx, "admin")
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    Ok((first, count, by))
+}
+
 impl App {
     /// Fills the bench database up to `devices` installed devices (two invoices per ten
     /// devices: 1M devices make 200k invoices), then times the scenarios.
@@ -92,16 +107,7 @@ impl App {
         let (products, first_institution, institutions, created_by) = {
             let mut tx = self.db.read().await?;
             let products = products::serialized_ids(&mut tx).await?;
-            let (first, last, count) = medcrm_store::bench::institution_span(&mut tx).await?;
-            // Contracts are spread over the institutions by arithmetic on their ids.
-            if count == 0 || last - first + 1 != count {
-                return Err(Error::Internal(format!(
-                    "institution ids {first}..={last} are not {count} contiguous ids"
-                )));
-            }
-            let (by, _, _) = users::credentials(&mut tx, "admin")
-                .await?
-                .ok_or(Error::NotFound("user"))?;
+            let (first, count, by) = bench_institutions(&mut tx).await?;
             (products, first, count, by)
         };
         if products.is_empty() {

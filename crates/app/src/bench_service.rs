@@ -7,9 +7,10 @@
 use std::time::{Duration, Instant};
 
 use medcrm_store::bench_service::{self as store, ServiceBatch};
-use medcrm_store::{settings, users};
+use medcrm_store::settings;
 
 use crate::bench::{BenchOptions, CLIENTS, Call, ScenarioResult};
+use crate::bench_contracts::bench_institutions;
 use crate::receivables::collection::holders;
 use crate::service::TicketInput;
 use crate::service::sla_ops::ScanOutcome;
@@ -143,15 +144,7 @@ impl App {
         let (tickets, open) = (to_i(tickets)?, to_i(open)?);
         let (first_institution, institutions, engineers, created_by) = {
             let mut tx = self.db.read().await?;
-            let (first, last, count) = medcrm_store::bench::institution_span(&mut tx).await?;
-            if count == 0 || last - first + 1 != count {
-                return Err(Error::Internal(format!(
-                    "institution ids {first}..={last} are not {count} contiguous ids"
-                )));
-            }
-            let (by, _, _) = users::credentials(&mut tx, "admin")
-                .await?
-                .ok_or(Error::NotFound("user"))?;
+            let (first, count, by) = bench_institutions(&mut tx).await?;
             let engineers = holders(&mut tx, "service_engineer", None).await?;
             (first, count, engineers, by)
         };

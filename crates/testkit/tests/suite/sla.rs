@@ -163,6 +163,15 @@ async fn svc_7_a_new_holiday_moves_an_open_follow_up_deadline() {
     assert_eq!(instant(&clock(&back, "follow_up")["due_at"]), due);
 }
 
+/// A dispatched ticket of `priority`, and the minutes its on-site clock allows.
+async fn on_site_minutes(t: &TestApp, priority: &str) -> (Value, i64) {
+    let created = requested_ago(t, 10, json!({ "priority": priority })).await;
+    let d = dispatched(t, &created).await;
+    let after = ticket(t, &d["id"]).await;
+    let allowed = instant(&clock(&after, "on_site")["due_at"]) - instant(&after["requested_at"]);
+    (created, allowed.as_mins())
+}
+
 #[tokio::test]
 async fn svc_7_targets_per_type_priority_and_contract() {
     let t = spawn_app().await;
@@ -179,19 +188,10 @@ async fn svc_7_targets_per_type_priority_and_contract() {
     assert_eq!(r.body["kind"], "");
     assert_eq!(r.body["contract_id"], 0);
 
-    let urgent = requested_ago(&t, 10, json!({"priority": "urgent"})).await;
-    let d = dispatched(&t, &urgent).await;
-    let after = ticket(&t, &d["id"]).await;
-    let on_site = clock(&after, "on_site");
-    let hours = instant(&on_site["due_at"]) - instant(&after["requested_at"]);
-    assert_eq!(hours.as_mins(), 240, "urgent: on site within 4 h");
-
+    let (urgent, minutes) = on_site_minutes(&t, "urgent").await;
+    assert_eq!(minutes, 240, "urgent: on site within 4 h");
     // A normal ticket keeps the policy's 24 h.
-    let normal = requested_ago(&t, 10, json!({"priority": "normal"})).await;
-    let d = dispatched(&t, &normal).await;
-    let after = ticket(&t, &d["id"]).await;
-    let hours = instant(&clock(&after, "on_site")["due_at"]) - instant(&after["requested_at"]);
-    assert_eq!(hours.as_mins(), 24 * 60);
+    assert_eq!(on_site_minutes(&t, "normal").await.1, 24 * 60);
 
     // The customer's contract promises 2 h: it wins over the priority rule.
     let contract = urgent["contract_id"]
@@ -205,11 +205,7 @@ async fn svc_7_targets_per_type_priority_and_contract() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let second = requested_ago(&t, 10, json!({"priority": "urgent"})).await;
-    let d = dispatched(&t, &second).await;
-    let after = ticket(&t, &d["id"]).await;
-    let hours = instant(&clock(&after, "on_site")["due_at"]) - instant(&after["requested_at"]);
-    assert_eq!(hours.as_mins(), 120);
+    assert_eq!(on_site_minutes(&t, "urgent").await.1, 120);
 
     let list = t.get("/api/v1/sla/targets", &manager).await;
     assert_eq!(list.status, StatusCode::OK);
