@@ -40,6 +40,10 @@ impl App {
                         Ok(n) => tracing::info!(n, "contract problems escalated"),
                         Err(e) => tracing::error!(error = %e, "contract problem escalation failed"),
                     }
+                    match self.generate_maintenance_tickets(crate::customers::today()).await {
+                        Ok(n) => tracing::info!(n, "maintenance tickets raised"),
+                        Err(e) => tracing::error!(error = %e, "maintenance tickets failed"),
+                    }
                 }
                 _ = daily.tick() => match self.reevaluate_grades(&Ctx::system("job-regrade")).await {
                     Ok(changed) => tracing::info!(changed, "customer grades re-evaluated"),

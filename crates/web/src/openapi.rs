@@ -76,6 +76,12 @@ use crate::api;
         api::service::contact, api::service::resolve_by_phone, api::service::dispatch,
         api::service::arrive, api::service::pause, api::service::resume, api::service::cancel,
         api::service::correct_event, api::service::mine, api::service::hotline,
+        api::service_ops::certifications, api::service_ops::set_certification,
+        api::service_ops::remove_certification, api::service_ops::dispatch_suggestions,
+        api::service_ops::plans, api::service_ops::create_plan, api::service_ops::update_plan,
+        api::service_ops::record_visit, api::service_ops::due, api::service_ops::generate,
+        api::service_ops::evaluation, api::service_ops::evaluation_xlsx,
+        api::service_ops::unreviewed, api::service_ops::review,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

@@ -11,6 +11,7 @@ mod contracts;
 mod customers;
 mod deliveries;
 mod development_plans;
+mod maintenance;
 mod pipeline;
 mod products;
 mod receivables;
@@ -128,6 +129,7 @@ impl App {
         // FIN: invoices, payments and dunning on every binding contract.
         let billable = contracts::billable(self).await?;
         self.load_receivables_demo(&billable).await?;
+        self.load_maintenance_demo().await?;
         Ok(true)
     }
 }

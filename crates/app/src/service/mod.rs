@@ -3,7 +3,10 @@
 //! Records and confirmation (SVC-4), parts (SVC-5), follow-up (SVC-6), maintenance (SVC-9),
 //! evaluation (SVC-10) and the board live in their own modules.
 
+pub mod dispatch;
+pub mod evaluation;
 pub mod hotline;
+pub mod maintenance;
 
 pub use medcrm_store::service::{AssignmentRecord, ClockRecord, EventRecord, TicketRecord};
 

@@ -2,6 +2,10 @@
 //! targets and the assignment history. Records, parts, follow-ups, maintenance and the board
 //! have their own modules.
 
+pub mod dispatch;
+pub mod evaluation;
+pub mod maintenance;
+
 use crate::{Classify, Page, Result, Tx, exec, on};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]

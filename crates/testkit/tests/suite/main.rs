@@ -25,5 +25,6 @@ mod products_ui;
 mod receivables;
 mod receivables_ui;
 mod service;
+mod service_ops;
 mod short_search;
 mod ui;

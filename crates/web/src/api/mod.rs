@@ -18,6 +18,7 @@ pub mod pricing;
 pub mod products;
 pub mod receivables;
 pub mod service;
+pub mod service_ops;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(receivables::routes())
         .merge(service::routes())
+        .merge(service_ops::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/auth/login", post(auth::login))

@@ -16,6 +16,7 @@ mod pipeline;
 mod pricing;
 mod products;
 mod receivables;
+mod service_ops;
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,7 @@ use crate::i18n::Lang;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(receivables::routes())
+        .merge(service_ops::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -327,6 +329,12 @@ impl PageCtx {
             "nav.receivables",
             may(Action::ReadReceivables),
         ));
+        let maintenance = may(Action::ReadMaintenance);
+        nav.push(("/service/maintenance", "nav.ops_maintenance", maintenance));
+        let evaluate = may(Action::EvaluateEngineers);
+        nav.push(("/service/engineers", "nav.ops_engineers", evaluate));
+        let review = may(Action::ManageImprovements);
+        nav.push(("/service/reviews", "nav.ops_reviews", review));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
         nav.push(("/documents/expiring", "nav.expiring", quality));
