@@ -44,6 +44,10 @@ impl App {
                         Ok(n) => tracing::info!(n, "contract problems escalated"),
                         Err(e) => tracing::error!(error = %e, "contract problem escalation failed"),
                     }
+                    match self.generate_maintenance_tickets(crate::customers::today()).await {
+                        Ok(n) => tracing::info!(n, "maintenance tickets raised"),
+                        Err(e) => tracing::error!(error = %e, "maintenance tickets failed"),
+                    }
                 }
                 _ = minutely.tick() => match self.scan_sla(jiff::Timestamp::now()).await {
                     Ok(o) => tracing::debug!(warned = o.warned, escalated = o.escalated, "SLA clocks scanned"),

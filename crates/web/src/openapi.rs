@@ -85,6 +85,12 @@ use crate::api;
         api::service_work::cancel_part, api::service_work::get_survey,
         api::service_work::follow_up, api::service_work::improvements,
         api::service_work::close_improvement,
+        api::service_ops::certifications, api::service_ops::set_certification,
+        api::service_ops::remove_certification, api::service_ops::dispatch_suggestions,
+        api::service_ops::plans, api::service_ops::create_plan, api::service_ops::update_plan,
+        api::service_ops::record_visit, api::service_ops::due, api::service_ops::generate,
+        api::service_ops::evaluation, api::service_ops::evaluation_xlsx,
+        api::service_ops::unreviewed, api::service_ops::review,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

@@ -11,6 +11,7 @@ mod contracts;
 mod customers;
 mod deliveries;
 mod development_plans;
+mod maintenance;
 mod pipeline;
 mod products;
 mod receivables;
@@ -130,6 +131,7 @@ impl App {
         let billable = contracts::billable(self).await?;
         self.load_receivables_demo(&billable).await?;
         self.load_service_demo().await?;
+        self.load_maintenance_demo().await?;
         Ok(true)
     }
 }

@@ -3,8 +3,11 @@
 //! Records and confirmation (SVC-4), parts (SVC-5), follow-up (SVC-6), maintenance (SVC-9),
 //! evaluation (SVC-10) and the board live in their own modules.
 
+pub mod dispatch;
+pub mod evaluation;
 pub mod followup;
 pub mod hotline;
+pub mod maintenance;
 pub mod parts;
 pub mod records;
 pub mod sla_ops;

@@ -2,7 +2,10 @@
 //! targets and the assignment history. Records, parts, follow-ups, maintenance and the board
 //! have their own modules.
 
+pub mod dispatch;
+pub mod evaluation;
 pub mod followup;
+pub mod maintenance;
 pub mod parts;
 pub mod records;
 pub mod sla;

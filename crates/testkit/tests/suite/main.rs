@@ -25,6 +25,7 @@ mod products_ui;
 mod receivables;
 mod receivables_ui;
 mod service;
+mod service_ops;
 mod service_ui;
 mod service_work;
 mod short_search;

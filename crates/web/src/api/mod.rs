@@ -18,6 +18,7 @@ pub mod pricing;
 pub mod products;
 pub mod receivables;
 pub mod service;
+pub mod service_ops;
 pub mod service_work;
 pub mod sla;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(service::routes())
         .merge(sla::routes())
         .merge(service_work::routes())
+        .merge(service_ops::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/auth/login", post(auth::login))

@@ -17,6 +17,7 @@ mod pricing;
 mod products;
 mod receivables;
 mod service;
+mod service_ops;
 mod sla;
 
 use std::collections::BTreeMap;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(receivables::routes())
         .merge(sla::routes())
         .merge(service::routes())
+        .merge(service_ops::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -360,6 +362,12 @@ impl PageCtx {
             "svc.nav.improvements",
             may(Action::ManageImprovements),
         ));
+        let maintenance = may(Action::ReadMaintenance);
+        nav.push(("/service/maintenance", "nav.ops_maintenance", maintenance));
+        let evaluate = may(Action::EvaluateEngineers);
+        nav.push(("/service/engineers", "nav.ops_engineers", evaluate));
+        let review = may(Action::ManageImprovements);
+        nav.push(("/service/reviews", "nav.ops_reviews", review));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
         nav.push(("/documents/expiring", "nav.expiring", quality));
