@@ -263,6 +263,47 @@ async fn css() -> Response {
         .into_response()
 }
 
+/// Where the navigation's one service entry leads.
+const SERVICE_HOME: &str = "/service/tickets";
+
+/// The service section's pages, each shown to those allowed `action`.
+const SERVICE_TABS: &[(&str, &str, Action)] = &[
+    (SERVICE_HOME, "svc.tickets", Action::ReadTickets),
+    ("/service/hotline", "svc.hotline", Action::ManageTickets),
+    ("/service/my", "svc.my", Action::WorkTickets),
+    ("/service/board", "sla.nav_board", Action::ReadSlaBoard),
+    (
+        "/service/part-requests",
+        "svc.part_queue",
+        Action::FulfilPartRequests,
+    ),
+    (
+        "/service/improvements",
+        "svc.improvements",
+        Action::ManageImprovements,
+    ),
+    (
+        "/service/maintenance",
+        "ops.maintenance",
+        Action::ReadMaintenance,
+    ),
+    (
+        "/service/engineers",
+        "ops.engineers",
+        Action::EvaluateEngineers,
+    ),
+    (
+        "/service/reviews",
+        "ops.reviews",
+        Action::ManageImprovements,
+    ),
+    (
+        "/service/sla-settings",
+        "sla.nav_settings",
+        Action::ConfigureService,
+    ),
+];
+
 pub struct NavItem {
     pub href: &'static str,
     pub key: &'static str,
@@ -275,6 +316,8 @@ pub struct Shell {
     pub display_name: String,
     pub role_labels: Vec<&'static str>,
     pub nav: Vec<NavItem>,
+    /// The service section's tabs the caller may open (on `/service/…` pages only).
+    pub service_tabs: Vec<NavItem>,
     pub path: String,
 }
 
@@ -333,41 +376,9 @@ impl PageCtx {
             "nav.receivables",
             may(Action::ReadReceivables),
         ));
-        // Service (服务): tickets, the hotline, an engineer's own list, the SLA board and
-        // targets, parts, improvements.
-        nav.push((
-            "/service/tickets",
-            "svc.nav.tickets",
-            may(Action::ReadTickets),
-        ));
-        nav.push((
-            "/service/hotline",
-            "svc.nav.hotline",
-            may(Action::ManageTickets),
-        ));
-        nav.push(("/service/my", "svc.nav.my", may(Action::WorkTickets)));
-        nav.push(("/service/board", "sla.nav_board", may(Action::ReadSlaBoard)));
-        nav.push((
-            "/service/sla-settings",
-            "sla.nav_settings",
-            may(Action::ConfigureService),
-        ));
-        nav.push((
-            "/service/part-requests",
-            "svc.nav.parts",
-            may(Action::FulfilPartRequests),
-        ));
-        nav.push((
-            "/service/improvements",
-            "svc.nav.improvements",
-            may(Action::ManageImprovements),
-        ));
-        let maintenance = may(Action::ReadMaintenance);
-        nav.push(("/service/maintenance", "nav.ops_maintenance", maintenance));
-        let evaluate = may(Action::EvaluateEngineers);
-        nav.push(("/service/engineers", "nav.ops_engineers", evaluate));
-        let review = may(Action::ManageImprovements);
-        nav.push(("/service/reviews", "nav.ops_reviews", review));
+        // Service (服务) is one entry; its pages carry their own tabs (`service_tabs`).
+        let service = SERVICE_TABS.iter().any(|(_, _, action)| may(*action));
+        nav.push((SERVICE_HOME, "nav.service", service));
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
         nav.push(("/documents/expiring", "nav.expiring", quality));
@@ -384,7 +395,14 @@ impl PageCtx {
         // /customers/overdue lights up "visits due", not "customers" as well.
         let current = nav
             .iter()
-            .filter(|(href, _)| self.path == *href || (*href != "/" && self.path.starts_with(href)))
+            .filter(|(href, _)| {
+                let section = if *href == SERVICE_HOME {
+                    "/service/"
+                } else {
+                    href
+                };
+                self.path == *href || (*href != "/" && self.path.starts_with(section))
+            })
             .map(|(href, _)| *href)
             .max_by_key(|href| href.len());
         let nav = nav
@@ -395,11 +413,25 @@ impl PageCtx {
                 active: Some(href) == current,
             })
             .collect();
+        let service_tabs = if self.path.starts_with("/service/") {
+            SERVICE_TABS
+                .iter()
+                .filter(|(_, _, action)| may(*action))
+                .map(|(href, key, _)| NavItem {
+                    href,
+                    key,
+                    active: self.path == *href,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Shell {
             csrf: self.csrf.clone(),
             display_name: a.display_name.clone(),
             role_labels: a.roles.iter().map(|r| role_label(self.t, *r)).collect(),
             nav,
+            service_tabs,
             path: self.path.clone(),
         }
     }
