@@ -39,67 +39,72 @@ struct Demo {
     stage: Stage,
     priority: &'static str,
     fault: &'static str,
-    /// The follow-up's scores (closed tickets).
-    scores: (i64, i64, i64),
+    scores: Scores,
 }
 
-const TICKETS: [Demo; 8] = [
-    Demo {
-        requested: 50,
-        stage: Stage::New,
-        priority: "urgent",
-        fault: "监护仪报警无法消除，屏幕闪烁",
-        scores: (0, 0, 0),
-    },
-    Demo {
-        requested: 180,
-        stage: Stage::New,
-        priority: "high",
-        fault: "超声探头图像有条纹",
-        scores: (0, 0, 0),
-    },
-    Demo {
-        requested: 150,
-        stage: Stage::Contacted,
-        priority: "normal",
-        fault: "打印机卡纸，报告无法打印",
-        scores: (0, 0, 0),
-    },
-    Demo {
-        requested: 20 * 60,
-        stage: Stage::Dispatched,
-        priority: "high",
-        fault: "开机自检失败，报错 E101",
-        scores: (0, 0, 0),
-    },
-    Demo {
-        requested: 30 * 60,
-        stage: Stage::Dispatched,
-        priority: "urgent",
-        fault: "球管过热保护频繁触发",
-        scores: (0, 0, 0),
-    },
-    Demo {
-        requested: 2 * 24 * 60,
-        stage: Stage::OnSite,
-        priority: "high",
-        fault: "电源板烧毁，设备无法开机",
-        scores: (0, 0, 0),
-    },
-    Demo {
-        requested: 6 * 24 * 60,
-        stage: Stage::Completed,
-        priority: "normal",
-        fault: "触摸屏失灵",
-        scores: (0, 0, 0),
-    },
-    Demo {
-        requested: 9 * 24 * 60,
-        stage: Stage::Closed,
-        priority: "normal",
-        fault: "探头线缆破损",
-        scores: (5, 5, 4),
-    },
+/// The follow-up's scores: (attitude, quality, speed); zeros where there is none.
+type Scores = (i64, i64, i64);
+
+/// (minutes since the call, stage, priority, fault, follow-up scores).
+const TICKETS: [(i64, Stage, &str, &str, Scores); 9] = [
+    (
+        50,
+        Stage::New,
+        "urgent",
+        "监护仪报警无法消除，屏幕闪烁",
+        (0, 0, 0),
+    ),
+    (180, Stage::New, "high", "超声探头图像有条纹", (0, 0, 0)),
+    (
+        150,
+        Stage::Contacted,
+        "normal",
+        "打印机卡纸，报告无法打印",
+        (0, 0, 0),
+    ),
+    (
+        20 * 60,
+        Stage::Dispatched,
+        "high",
+        "开机自检失败，报错 E101",
+        (0, 0, 0),
+    ),
+    (
+        30 * 60,
+        Stage::Dispatched,
+        "urgent",
+        "球管过热保护频繁触发",
+        (0, 0, 0),
+    ),
+    (
+        2 * 24 * 60,
+        Stage::OnSite,
+        "high",
+        "电源板烧毁，设备无法开机",
+        (0, 0, 0),
+    ),
+    (
+        6 * 24 * 60,
+        Stage::Completed,
+        "normal",
+        "触摸屏失灵",
+        (0, 0, 0),
+    ),
+    (
+        9 * 24 * 60,
+        Stage::Closed,
+        "normal",
+        "探头线缆破损",
+        (5, 5, 4),
+    ),
+    // The customer was unhappy, which opens an improvement action.
+    (
+        12 * 24 * 60,
+        Stage::Closed,
+        "high",
+        "维修后仍偶发黑屏",
+        (2, 3, 3),
+    ),
 ];
 
 impl App {
@@ -133,32 +138,19 @@ impl App {
         }
         let engineer_id = engineer.actor.user_id;
         let device = |n: usize| devices[n % devices.len()];
-        let mut n = 0;
-        for d in &TICKETS {
-            self.demo_ticket(&agent, &manager, &engineer, engineer_id, device(n), d)
+        for (n, (requested, stage, priority, fault, scores)) in TICKETS.into_iter().enumerate() {
+            let d = Demo {
+                requested,
+                stage,
+                priority,
+                fault,
+                scores,
+            };
+            self.demo_ticket(&agent, &manager, &engineer, engineer_id, device(n), &d)
                 .await?;
-            n += 1;
         }
-        // A second closed ticket: the customer was unhappy, which opens an improvement.
-        let unhappy = Demo {
-            requested: 12 * 24 * 60,
-            stage: Stage::Closed,
-            priority: "high",
-            fault: "维修后仍偶发黑屏",
-            scores: (2, 3, 3),
-        };
-        self.demo_ticket(
-            &agent,
-            &manager,
-            &engineer,
-            engineer_id,
-            device(n),
-            &unhappy,
-        )
-        .await?;
-        n += 1;
         // A question answered on the phone, and a duplicate call cancelled.
-        let (dev, inst) = device(n);
+        let (dev, inst) = device(TICKETS.len());
         let phone = self
             .create_ticket(
                 &agent,
@@ -171,8 +163,7 @@ impl App {
             "电话指导客户通过菜单「模式」键切换，已恢复正常",
         )
         .await?;
-        n += 1;
-        let (dev, inst) = device(n);
+        let (dev, inst) = device(TICKETS.len() + 1);
         let cancelled = self
             .create_ticket(&agent, ticket_input(inst, dev, 240, "low", "客户重复报修"))
             .await?;

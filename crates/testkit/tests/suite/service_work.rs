@@ -1,7 +1,7 @@
 //! SVC-4/5/6: the service record and the customer's confirmation before completion, part
 //! requests each with its own 24 h clock, and the follow-up with improvement actions.
 
-use medcrm_testkit::{TestApp, spawn_app};
+use medcrm_testkit::{Reply, TestApp, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -63,6 +63,12 @@ pub async fn completed(t: &TestApp) -> Value {
     r.body
 }
 
+/// A 422 with the stable `code` of a refused action.
+fn refused(r: &Reply, code: &str) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.code(), code);
+}
+
 fn clocks<'a>(ticket: &'a Value, milestone: &str) -> Vec<&'a Value> {
     ticket["clocks"]
         .as_array()
@@ -85,8 +91,7 @@ async fn svc_4_completion_without_record_or_customer_confirmation_is_refused() {
     let complete = format!("/api/v1/tickets/{id}/complete");
 
     let r = t.post(&complete, &engineer, json!({})).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.code(), "record_missing");
+    refused(&r, "record_missing");
     let r = t
         .put(&format!("/api/v1/tickets/{id}/record"), &engineer, record())
         .await;
@@ -95,8 +100,7 @@ async fn svc_4_completion_without_record_or_customer_confirmation_is_refused() {
 
     // Closing a ticket without customer confirmation is refused.
     let r = t.post(&complete, &engineer, json!({})).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.code(), "confirmation_missing");
+    refused(&r, "confirmation_missing");
     assert!(r.field("confirmation").is_some());
 
     let r = t
@@ -124,11 +128,9 @@ async fn svc_4_completion_without_record_or_customer_confirmation_is_refused() {
     let r = t
         .put(&format!("/api/v1/tickets/{id}/record"), &engineer, record())
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.code(), "wrong_status");
+    refused(&r, "wrong_status");
     let r = t.post(&complete, &engineer, json!({})).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.code(), "wrong_status");
+    refused(&r, "wrong_status");
 }
 
 #[tokio::test]
@@ -444,8 +446,7 @@ async fn svc_5_only_warehouse_fulfils() {
             json!({"part_name": "电源板", "quantity": 1}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.code(), "wrong_status");
+    refused(&r, "wrong_status");
 }
 
 #[tokio::test]
@@ -538,8 +539,7 @@ async fn svc_6_follow_up_only_after_completion() {
             survey.clone(),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.code(), "wrong_status");
+    refused(&r, "wrong_status");
 
     let ticket = completed(&t).await;
     let path = format!("/api/v1/tickets/{}/follow-up", ticket["id"]);
@@ -563,8 +563,7 @@ async fn svc_6_follow_up_only_after_completion() {
     assert_eq!(r.body["satisfied"], true);
     assert!(r.body["improvement"].is_null());
     let r = t.post(&path, &agent, survey).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.code(), "wrong_status");
+    refused(&r, "wrong_status");
     let got = t.get(&path, &engineer).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body["attitude"], 5);
