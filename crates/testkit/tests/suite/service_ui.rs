@@ -21,9 +21,15 @@ async fn svc_1_ui_the_hotline_finds_a_device_and_opens_a_ticket_in_zh_and_en() {
     let mut b = browser(&t, "agent").await;
     let home = b.get("/").await;
     assert!(home.body.contains("href=\"/service/tickets\""), "nav entry");
-    assert!(home.body.contains("href=\"/service/hotline\""));
     let found = b.get("/service/hotline?q=%E7%91%9E%E9%87%91").await;
     assert_eq!(found.status, StatusCode::OK);
+    // The service tabs offer the hotline to an agent, not the engineer's or manager's pages.
+    assert!(
+        found
+            .body
+            .contains("href=\"/service/hotline\" class=\"active\"")
+    );
+    assert!(!found.body.contains("href=\"/service/board\""));
     let prefill =
         format!("/service/tickets/new?institution_id={institution}&amp;device_id={device}");
     assert!(found.body.contains(&prefill), "a device's 报修 button");
@@ -196,9 +202,14 @@ async fn svc_5_ui_the_warehouse_fulfils_from_its_queue() {
 
     let mut warehouse = browser(&t, "warehouse").await;
     let home = warehouse.get("/").await;
-    assert!(home.body.contains("href=\"/service/part-requests\""));
+    assert!(home.body.contains("href=\"/service/tickets\""));
     let queue = warehouse.get("/service/part-requests").await;
     assert_eq!(queue.status, StatusCode::OK);
+    assert!(
+        queue
+            .body
+            .contains("href=\"/service/part-requests\" class=\"active\"")
+    );
     assert!(queue.body.contains("电源板") && queue.body.contains("PWR-12"));
     let engineer_token = t.login("engineer.east").await;
     let parts = t

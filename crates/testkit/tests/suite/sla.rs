@@ -388,9 +388,15 @@ async fn svc_7_board_and_target_pages_in_the_browser() {
     let mut b = t.browser();
     b.sign_in("service.manager").await;
     let home = b.get("/").await;
-    assert!(home.body.contains("href=\"/service/board\""), "nav entry");
+    assert!(home.body.contains("href=\"/service/tickets\""), "nav entry");
     let board = b.get("/service/board").await;
     assert_eq!(board.status, StatusCode::OK);
+    assert!(
+        board
+            .body
+            .contains("href=\"/service/board\" class=\"active\""),
+        "its tab"
+    );
     assert!(board.body.contains("SLA 看板"), "{}", board.body);
     assert!(board.body.contains("SR-"), "the breached ticket is listed");
     assert!(board.body.contains("echarts.min.js"));
