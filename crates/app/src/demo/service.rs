@@ -119,7 +119,7 @@ impl App {
         let regions = self.regions(&admin).await?;
         let tree = RegionTree::new(regions.iter().map(|r| (r.id, r.parent_id)));
         let east = tree.subtree(regions.iter().filter(|r| r.code == "EAST").map(|r| r.id));
-        let devices: Vec<(i64, i64)> = self
+        let all = self
             .devices(
                 &manager,
                 &DeviceQuery {
@@ -128,8 +128,9 @@ impl App {
                 },
             )
             .await?
-            .items
-            .into_iter()
+            .items;
+        let devices: Vec<(i64, i64)> = all
+            .iter()
             .filter(|d| east.contains(&d.region_id))
             .map(|d| (d.id, d.institution_id))
             .collect();
@@ -169,6 +170,25 @@ impl App {
             .await?;
         self.cancel_ticket(&agent, cancelled.id, "与 SR 工单重复，客户确认取消")
             .await?;
+        // The North's engineer has a repair of their own, so the board shows two regions.
+        let north = tree.subtree(regions.iter().filter(|r| r.code == "NORTH").map(|r| r.id));
+        if let Some(d) = all.iter().find(|d| north.contains(&d.region_id)) {
+            let engineer = self.ctx_as("engineer.north", "demo").await?;
+            let input = ticket_input(
+                d.institution_id,
+                d.id,
+                5 * 60,
+                "high",
+                "图像出现伪影，怀疑探头晶片损坏",
+            );
+            let t = self.create_ticket(&agent, input).await?;
+            let contacted = ago(5 * 60 - 15);
+            self.contact_ticket(&agent, t.id, Some(&contacted), "已与设备科确认故障现象")
+                .await?;
+            let sent = ago(5 * 60 - 30);
+            self.dispatch_ticket(&manager, t.id, engineer.actor.user_id, Some(&sent), "")
+                .await?;
+        }
         // The warehouse has sent the on-site ticket's first part; the second is pending.
         let queue = self.part_queue(&warehouse, None, Some(10)).await?;
         if let Some(first) = queue.items.first() {
@@ -193,18 +213,26 @@ impl App {
                 ticket_input(institution, device, d.requested, d.priority, d.fault),
             )
             .await?;
+        // An agent has taken the freshest call and is about to ring back.
+        if d.stage == Stage::New && d.requested < 60 {
+            self.claim_ticket(agent, t.id).await?;
+        }
         if d.stage >= Stage::Contacted {
             let at = ago(d.requested - 25);
-            self.claim_ticket(agent, t.id).await?;
             self.contact_ticket(agent, t.id, Some(&at), "已电话联系设备科，约定上门")
                 .await?;
         }
         if d.stage >= Stage::Dispatched {
-            self.dispatch_ticket(manager, t.id, engineer_id, "").await?;
+            let at = ago(d.requested - 40);
+            self.dispatch_ticket(manager, t.id, engineer_id, Some(&at), "")
+                .await?;
         }
         if d.stage >= Stage::OnSite {
             let at = ago(d.requested - 20 * 60);
             self.arrive(engineer, t.id, Some(&at)).await?;
+        }
+        // Parts are still on their way only where the engineer is on site now.
+        if d.stage == Stage::OnSite {
             for (code, name) in [("PWR-220", "电源板"), ("FUSE-5A", "保险丝 5A")] {
                 let input = PartRequestInput {
                     part_code: code.into(),
@@ -232,11 +260,6 @@ impl App {
                 code: (!signed).then(|| "RJ-2046".into()),
             };
             self.confirm_ticket(engineer, t.id, confirmation).await?;
-            // Repaired with what the engineer carried: the parts are no longer needed.
-            for part in self.part_requests(engineer, t.id).await? {
-                self.cancel_part_request(engineer, part.id, "现场用备件修复")
-                    .await?;
-            }
             let at = ago(d.requested - 24 * 60);
             self.complete_ticket(engineer, t.id, Some(&at), "").await?;
         }

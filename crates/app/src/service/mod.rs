@@ -606,6 +606,7 @@ impl App {
         ctx: &Ctx,
         id: i64,
         engineer_id: i64,
+        at: Option<&str>,
         note: &str,
     ) -> Result<TicketRecord> {
         let mut fields = Fields::default();
@@ -613,6 +614,10 @@ impl App {
         fields.finish()?;
         let mut tx = self.db.write().await?;
         let ticket = visible_ticket(&mut tx, ctx, Action::DispatchTickets, id).await?;
+        // A dispatch agreed by phone may be logged afterwards, with the time it was made.
+        let mut fields = Fields::default();
+        let at_ms = event_time(&mut fields, "at", at, ticket.requested_at_ms);
+        fields.finish()?;
         check_engineer(&mut tx, engineer_id).await?;
         if ticket.engineer_id == Some(engineer_id)
             && ticket.status != "new"
@@ -642,7 +647,7 @@ impl App {
             ctx,
             &ticket,
             EventKind::Dispatched,
-            now,
+            at_ms,
             Some(engineer_id),
             note.trim(),
         )

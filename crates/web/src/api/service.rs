@@ -399,6 +399,8 @@ pub async fn resolve_by_phone(
 #[serde(deny_unknown_fields)]
 pub struct Dispatch {
     pub engineer_id: i64,
+    /// When the engineer was sent (default now; not in the future, not before the request).
+    pub at: Option<String>,
     #[serde(default)]
     pub note: String,
 }
@@ -416,7 +418,7 @@ pub async fn dispatch(
 ) -> Result<Json<Ticket>, ApiError> {
     Ok(Json(
         s.app
-            .dispatch_ticket(&ctx, id, b.engineer_id, &b.note)
+            .dispatch_ticket(&ctx, id, b.engineer_id, b.at.as_deref(), &b.note)
             .await?
             .into(),
     ))

@@ -707,7 +707,7 @@ pub async fn step(
             .map(drop),
         "dispatch" => match f.get("engineer_id").trim().parse::<i64>() {
             Ok(e) => app
-                .dispatch_ticket(&ctx, id, e, &f.get("note"))
+                .dispatch_ticket(&ctx, id, e, None, &f.get("note"))
                 .await
                 .map(drop),
             Err(_) => Err(medcrm_app::Error::invalid(

@@ -145,7 +145,7 @@ pub async fn dispatch(
     };
     match s
         .app
-        .dispatch_ticket(&ctx, id, engineer, &form.get("note"))
+        .dispatch_ticket(&ctx, id, engineer, None, &form.get("note"))
         .await
     {
         Ok(_) => Ok(see_other(&format!("/service/tickets/{id}/dispatch"))),
