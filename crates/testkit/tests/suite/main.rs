@@ -26,5 +26,6 @@ mod receivables;
 mod receivables_ui;
 mod service;
 mod service_ops;
+mod service_ops_ui;
 mod short_search;
 mod ui;

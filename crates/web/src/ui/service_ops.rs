@@ -15,7 +15,8 @@ use medcrm_app::policy::{self, Action};
 use medcrm_app::products::ProductQuery;
 use medcrm_app::service::dispatch::Suggestion;
 use medcrm_app::service::evaluation::{
-    EngineerScore, RecordRow, evaluation_period, evaluation_table, hundredths, percent_bp,
+    EngineerScore, Evaluation, RecordRow, evaluation_period, evaluation_table, hundredths,
+    percent_bp,
 };
 use medcrm_app::service::maintenance::{DueItem, PlanInput, PlanRecord};
 use serde::Deserialize;
@@ -415,8 +416,10 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 impl PeriodQuery {
-    fn dates(&self) -> (Option<&str>, Option<&str>) {
-        (given(&self.from), given(&self.to))
+    /// The evaluation for the period asked (this quarter by default).
+    async fn evaluate(&self, s: &AppState, ctx: &Ctx) -> Result<Evaluation, UiError> {
+        let (from, to) = evaluation_period(given(&self.from), given(&self.to))?;
+        Ok(s.app.evaluate_engineers(ctx, from, to).await?)
     }
 }
 
@@ -426,14 +429,12 @@ pub async fn engineers(
     p: PageCtx,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, UiError> {
-    let (from, to) = q.dates();
-    let (from, to) = evaluation_period(from, to)?;
-    let e = s.app.evaluate_engineers(&ctx, from, to).await?;
+    let e = q.evaluate(&s, &ctx).await?;
     let page = EngineersPage {
         t: p.t,
         shell: p.shell(&ctx),
-        from: from.to_string(),
-        to: to.to_string(),
+        from: e.from.to_string(),
+        to: e.to.to_string(),
         milestones: medcrm_app::domain::service::sla::Milestone::ALL
             .iter()
             .map(|m| format!("ops.milestone.{}", m.code()))
@@ -449,9 +450,7 @@ pub async fn engineers_xlsx(
     p: PageCtx,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, UiError> {
-    let (from, to) = q.dates();
-    let (from, to) = evaluation_period(from, to)?;
-    let e = s.app.evaluate_engineers(&ctx, from, to).await?;
+    let e = q.evaluate(&s, &ctx).await?;
     let table = evaluation_table(&e, p.t == Lang::En);
     let xlsx = Format::Xlsx;
     Ok(download(
