@@ -131,3 +131,43 @@ async fn svc_10_the_evaluation_and_review_pages() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn svc_8_certifications_are_managed_on_the_engineers_page() {
+    let t = spawn_app().await;
+    let admin = t.login("admin").await;
+    let north = t.user_id(&admin, "engineer.north").await.to_string();
+    let rep = t.user_id(&admin, "rep.east").await.to_string();
+    let mut b = browser(&t, "service.manager").await;
+    let page = b.get("/service/engineers").await;
+    assert!(page.body.contains("id=\"certifications\""));
+    for (user, expected) in [
+        (&rep, StatusCode::UNPROCESSABLE_ENTITY),
+        (&north, StatusCode::SEE_OTHER),
+    ] {
+        let form = [
+            ("user_id", user.as_str()),
+            ("product_line", "consumables"),
+            ("valid_until", "2030-06-30"),
+        ];
+        let r = b.post("/service/certifications", &form).await;
+        assert_eq!(r.status, expected, "{}", r.body);
+    }
+    let page = b.get("/service/engineers").await;
+    assert!(page.body.contains("2030-06-30"));
+    let remove = format!("/service/certifications/{north}/consumables/remove");
+    assert!(page.body.contains(&remove));
+    assert_eq!(b.post(&remove, &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        !b.get("/service/engineers")
+            .await
+            .body
+            .contains("2030-06-30")
+    );
+
+    // A director evaluates but does not configure certifications.
+    let mut director = browser(&t, "director").await;
+    let page = director.get("/service/engineers").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"certifications\""));
+}

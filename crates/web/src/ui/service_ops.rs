@@ -10,10 +10,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use medcrm_app::Ctx;
 use medcrm_app::deliveries::DeviceQuery;
+use medcrm_app::domain::products::ProductLine;
 use medcrm_app::imports::Format;
 use medcrm_app::policy::{self, Action};
 use medcrm_app::products::ProductQuery;
-use medcrm_app::service::dispatch::Suggestion;
+use medcrm_app::service::dispatch::{CertificationInput, CertificationRecord, Suggestion};
 use medcrm_app::service::evaluation::{
     EngineerScore, Evaluation, RecordRow, evaluation_period, evaluation_table, hundredths,
     percent_bp,
@@ -45,6 +46,11 @@ pub fn routes() -> Router<AppState> {
         .route("/service/maintenance/generate", post(generate))
         .route("/service/engineers", get(engineers))
         .route("/service/engineers.xlsx", get(engineers_xlsx))
+        .route("/service/certifications", post(set_certification))
+        .route(
+            "/service/certifications/{user_id}/{line}/remove",
+            post(remove_certification),
+        )
         .route("/service/reviews", get(reviews))
         .route("/service/reviews/{id}", post(review))
 }
@@ -402,6 +408,11 @@ struct EngineersPage {
     to: String,
     milestones: Vec<String>,
     rows: Vec<ScoreRow>,
+    /// SVC-8, for those who configure service: the certifications and the engineers.
+    certifications: Option<Vec<CertificationRecord>>,
+    engineers: Vec<(i64, String)>,
+    lines: Vec<(&'static str, String)>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -423,16 +434,23 @@ impl PeriodQuery {
     }
 }
 
-pub async fn engineers(
-    State(s): State<AppState>,
-    UiCaller(ctx): UiCaller,
-    p: PageCtx,
-    ApiQuery(q): ApiQuery<PeriodQuery>,
+async fn engineers_view(
+    s: &AppState,
+    ctx: &Ctx,
+    p: &PageCtx,
+    q: &PeriodQuery,
+    status: StatusCode,
+    error: Option<String>,
 ) -> Result<Response, UiError> {
-    let e = q.evaluate(&s, &ctx).await?;
+    let e = q.evaluate(s, ctx).await?;
+    let certifications = if may(ctx, Action::ConfigureService) {
+        Some(s.app.certifications(ctx).await?)
+    } else {
+        None
+    };
     let page = EngineersPage {
         t: p.t,
-        shell: p.shell(&ctx),
+        shell: p.shell(ctx),
         from: e.from.to_string(),
         to: e.to.to_string(),
         milestones: medcrm_app::domain::service::sla::Milestone::ALL
@@ -440,8 +458,56 @@ pub async fn engineers(
             .map(|m| format!("ops.milestone.{}", m.code()))
             .collect(),
         rows: e.engineers.iter().map(ScoreRow::of).collect(),
+        engineers: e
+            .engineers
+            .iter()
+            .map(|x| (x.user_id, x.name.clone()))
+            .collect(),
+        certifications,
+        lines: crate::ui::options(ProductLine::ALL, ProductLine::code, "ops.line"),
+        error,
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
+}
+
+pub async fn engineers(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Response, UiError> {
+    engineers_view(&s, &ctx, &p, &q, StatusCode::OK, None).await
+}
+
+/// SVC-8: certifies an engineer (or renews the certification) from the engineers page.
+pub async fn set_certification(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    form: FormData,
+) -> Result<Response, UiError> {
+    let input = CertificationInput {
+        user_id: number(&form, "user_id").unwrap_or(0),
+        product_line: form.get("product_line"),
+        valid_until: form.get("valid_until"),
+    };
+    match s.app.set_certification(&ctx, input).await {
+        Ok(_) => Ok(see_other("/service/engineers#certifications")),
+        Err(e) => {
+            let (status, errors) = field_errors(e)?;
+            let q = PeriodQuery::default();
+            engineers_view(&s, &ctx, &p, &q, status, first_error(&errors)).await
+        }
+    }
+}
+
+pub async fn remove_certification(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    ApiPath((user_id, line)): ApiPath<(i64, String)>,
+) -> Result<Response, UiError> {
+    s.app.remove_certification(&ctx, user_id, &line).await?;
+    Ok(see_other("/service/engineers#certifications"))
 }
 
 pub async fn engineers_xlsx(
