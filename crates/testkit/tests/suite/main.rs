@@ -26,6 +26,7 @@ mod receivables;
 mod receivables_ui;
 mod service;
 mod service_ops;
+mod service_ops_ui;
 mod service_ui;
 mod service_work;
 mod short_search;

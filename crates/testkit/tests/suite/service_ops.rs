@@ -462,7 +462,7 @@ fn minutes_ago(m: i64) -> String {
 
 /// Two tickets sent to a new East engineer: the first contacted late (breached), the second
 /// in time (met); a survey and a record on each. Returns (engineer id, tickets).
-async fn evaluated_work(t: &TestApp) -> (i64, Vec<Value>) {
+pub async fn evaluated_work(t: &TestApp) -> (i64, Vec<Value>) {
     let agent = t.login("agent").await;
     let manager = t.login("service.manager").await;
     let (engineer, _) = user(t, "engineer.eval", "service_engineer", "EAST-SH").await;

@@ -10,12 +10,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use medcrm_app::Ctx;
 use medcrm_app::deliveries::DeviceQuery;
+use medcrm_app::domain::products::ProductLine;
 use medcrm_app::imports::Format;
 use medcrm_app::policy::{self, Action};
 use medcrm_app::products::ProductQuery;
-use medcrm_app::service::dispatch::Suggestion;
+use medcrm_app::service::dispatch::{CertificationInput, CertificationRecord, Suggestion};
 use medcrm_app::service::evaluation::{
-    EngineerScore, RecordRow, evaluation_period, evaluation_table, hundredths, percent_bp,
+    EngineerScore, Evaluation, RecordRow, evaluation_period, evaluation_table, hundredths,
+    percent_bp,
 };
 use medcrm_app::service::maintenance::{DueItem, PlanInput, PlanRecord};
 use serde::Deserialize;
@@ -44,6 +46,11 @@ pub fn routes() -> Router<AppState> {
         .route("/service/maintenance/generate", post(generate))
         .route("/service/engineers", get(engineers))
         .route("/service/engineers.xlsx", get(engineers_xlsx))
+        .route("/service/certifications", post(set_certification))
+        .route(
+            "/service/certifications/{user_id}/{line}/remove",
+            post(remove_certification),
+        )
         .route("/service/reviews", get(reviews))
         .route("/service/reviews/{id}", post(review))
 }
@@ -401,6 +408,11 @@ struct EngineersPage {
     to: String,
     milestones: Vec<String>,
     rows: Vec<ScoreRow>,
+    /// SVC-8, for those who configure service: the certifications and the engineers.
+    certifications: Option<Vec<CertificationRecord>>,
+    engineers: Vec<(i64, String)>,
+    lines: Vec<(&'static str, String)>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -415,9 +427,47 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 impl PeriodQuery {
-    fn dates(&self) -> (Option<&str>, Option<&str>) {
-        (given(&self.from), given(&self.to))
+    /// The evaluation for the period asked (this quarter by default).
+    async fn evaluate(&self, s: &AppState, ctx: &Ctx) -> Result<Evaluation, UiError> {
+        let (from, to) = evaluation_period(given(&self.from), given(&self.to))?;
+        Ok(s.app.evaluate_engineers(ctx, from, to).await?)
     }
+}
+
+async fn engineers_view(
+    s: &AppState,
+    ctx: &Ctx,
+    p: &PageCtx,
+    q: &PeriodQuery,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let e = q.evaluate(s, ctx).await?;
+    let certifications = if may(ctx, Action::ConfigureService) {
+        Some(s.app.certifications(ctx).await?)
+    } else {
+        None
+    };
+    let page = EngineersPage {
+        t: p.t,
+        shell: p.shell(ctx),
+        from: e.from.to_string(),
+        to: e.to.to_string(),
+        milestones: medcrm_app::domain::service::sla::Milestone::ALL
+            .iter()
+            .map(|m| format!("ops.milestone.{}", m.code()))
+            .collect(),
+        rows: e.engineers.iter().map(ScoreRow::of).collect(),
+        engineers: e
+            .engineers
+            .iter()
+            .map(|x| (x.user_id, x.name.clone()))
+            .collect(),
+        certifications,
+        lines: crate::ui::options(ProductLine::ALL, ProductLine::code, "ops.line"),
+        error,
+    };
+    render(status, &page)
 }
 
 pub async fn engineers(
@@ -426,21 +476,38 @@ pub async fn engineers(
     p: PageCtx,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, UiError> {
-    let (from, to) = q.dates();
-    let (from, to) = evaluation_period(from, to)?;
-    let e = s.app.evaluate_engineers(&ctx, from, to).await?;
-    let page = EngineersPage {
-        t: p.t,
-        shell: p.shell(&ctx),
-        from: from.to_string(),
-        to: to.to_string(),
-        milestones: medcrm_app::domain::service::sla::Milestone::ALL
-            .iter()
-            .map(|m| format!("ops.milestone.{}", m.code()))
-            .collect(),
-        rows: e.engineers.iter().map(ScoreRow::of).collect(),
+    engineers_view(&s, &ctx, &p, &q, StatusCode::OK, None).await
+}
+
+/// SVC-8: certifies an engineer (or renews the certification) from the engineers page.
+pub async fn set_certification(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    form: FormData,
+) -> Result<Response, UiError> {
+    let input = CertificationInput {
+        user_id: number(&form, "user_id").unwrap_or(0),
+        product_line: form.get("product_line"),
+        valid_until: form.get("valid_until"),
     };
-    render(StatusCode::OK, &page)
+    match s.app.set_certification(&ctx, input).await {
+        Ok(_) => Ok(see_other("/service/engineers#certifications")),
+        Err(e) => {
+            let (status, errors) = field_errors(e)?;
+            let q = PeriodQuery::default();
+            engineers_view(&s, &ctx, &p, &q, status, first_error(&errors)).await
+        }
+    }
+}
+
+pub async fn remove_certification(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    ApiPath((user_id, line)): ApiPath<(i64, String)>,
+) -> Result<Response, UiError> {
+    s.app.remove_certification(&ctx, user_id, &line).await?;
+    Ok(see_other("/service/engineers#certifications"))
 }
 
 pub async fn engineers_xlsx(
@@ -449,9 +516,7 @@ pub async fn engineers_xlsx(
     p: PageCtx,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, UiError> {
-    let (from, to) = q.dates();
-    let (from, to) = evaluation_period(from, to)?;
-    let e = s.app.evaluate_engineers(&ctx, from, to).await?;
+    let e = q.evaluate(&s, &ctx).await?;
     let table = evaluation_table(&e, p.t == Lang::En);
     let xlsx = Format::Xlsx;
     Ok(download(
