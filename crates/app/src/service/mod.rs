@@ -243,8 +243,10 @@ pub(crate) async fn recompute(tx: &mut Tx, sla: &SlaContext, ticket: &TicketReco
         &sla.cal,
         Timestamp::now(),
     );
+    let channel: Channel = ticket.channel.parse().map_err(Error::Internal)?;
     let values: Vec<ClockValues> = clocks
         .iter()
+        .filter(|c| sla::applies(c.milestone, channel))
         .map(|c| ClockValues {
             milestone: c.milestone.code(),
             part_request_id: c.part_request_id,

@@ -13,7 +13,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{EventKind, Priority, TicketKind};
+use super::{Channel, EventKind, Priority, TicketKind};
 use crate::calendar::Calendar;
 
 codes!(
@@ -126,6 +126,13 @@ pub fn target_for(rules: &[TargetRule], m: Milestone, t: &TicketFacts) -> Target
         })
         .map(|r| r.target)
         .unwrap_or_else(|| Target::policy_default(m))
+}
+
+/// A maintenance visit raised by a plan (SVC-9) answers no customer's call: it runs no
+/// first-contact or on-site clock (the plan's due date is its deadline), only parts and
+/// follow-up.
+pub fn applies(m: Milestone, channel: Channel) -> bool {
+    channel != Channel::Plan || matches!(m, Milestone::Parts | Milestone::FollowUp)
 }
 
 /// One entry of a ticket's event log.
@@ -524,6 +531,14 @@ mod tests {
         ];
         let cs = clocks(&events, defaults, &cal, at("2026-11-25T10:00"));
         assert!(cs.iter().all(|c| c.state == ClockState::Cancelled));
+    }
+
+    #[test]
+    fn svc_9_a_plan_ticket_runs_only_parts_and_follow_up_clocks() {
+        assert!(!applies(Milestone::FirstContact, Channel::Plan));
+        assert!(!applies(Milestone::OnSite, Channel::Plan));
+        assert!(applies(Milestone::FollowUp, Channel::Plan));
+        assert!(applies(Milestone::FirstContact, Channel::Hotline));
     }
 
     #[test]

@@ -47,10 +47,12 @@ async fn svc_8_a_manager_assigns_an_engineer_from_the_suggestions_page() {
 async fn svc_9_the_maintenance_page_shows_overdue_visits_adds_plans_and_generates() {
     let t = spawn_app().await;
     let mut b = browser(&t, "service.manager").await;
-    let home = b.get("/").await;
-    assert!(home.body.contains("href=\"/service/maintenance\""));
     let page = b.get("/service/maintenance").await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("href=\"/service/maintenance\" class=\"active\"")
+    );
     assert!(
         page.body.contains("tag err"),
         "the demo's overdue visit is badged"
