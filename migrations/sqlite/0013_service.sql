@@ -102,6 +102,9 @@ CREATE TABLE sla_clocks (
 -- board counts open clocks by due time and region from the second index alone.
 CREATE INDEX sla_clocks_warn ON sla_clocks(state, warned_at_ms, warn_at_ms);
 CREATE INDEX sla_clocks_due ON sla_clocks(state, stopped_at_ms, due_at_ms, escalated_at_ms, region_id);
+-- A ticket's next due time (lists, ticket pages) reads only this index; without it the
+-- planner may walk every open clock through sla_clocks_due.
+CREATE INDEX sla_clocks_ticket ON sla_clocks(ticket_id, state, stopped_at_ms, due_at_ms);
 -- The board's compliance reads only this index.
 CREATE INDEX sla_clocks_board ON sla_clocks(due_at_ms, state, milestone, region_id, engineer_id);
 
