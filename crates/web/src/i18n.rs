@@ -59,6 +59,43 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("app.name", "医械通 CRM", "medcrm"),
     ("nav.home", "工作台", "Home"),
     ("nav.service", "服务", "Service"),
+    (
+        "notif.kind.approval_requested",
+        "待审批",
+        "Approval requested",
+    ),
+    (
+        "notif.kind.approval_decided",
+        "审批结果",
+        "Approval decided",
+    ),
+    (
+        "notif.kind.document_expiring",
+        "证照即将到期",
+        "Document expiring",
+    ),
+    (
+        "notif.kind.receivable_overdue",
+        "应收账款逾期",
+        "Receivable overdue",
+    ),
+    (
+        "notif.kind.contract_problem_escalated",
+        "合同执行问题升级",
+        "Contract problem escalated",
+    ),
+    ("notif.kind.ticket_assigned", "服务派工", "Ticket assigned"),
+    (
+        "notif.kind.improvement_opened",
+        "改进措施",
+        "Improvement action",
+    ),
+    (
+        "notif.kind.sla_warning",
+        "SLA 即将超时",
+        "SLA about to breach",
+    ),
+    ("notif.kind.sla_breach", "SLA 已超时", "SLA breached"),
     ("nav.admin", "系统管理", "Administration"),
     ("nav.users", "用户", "Users"),
     ("nav.regions", "区域", "Regions"),

@@ -675,3 +675,24 @@ async fn svc_8_an_engineers_home_page_lists_their_open_tickets() {
     rep.sign_in("rep.east").await;
     assert!(!rep.get("/").await.body.contains("我的服务工单"));
 }
+
+#[tokio::test]
+async fn sys_2_a_dispatch_notice_reads_as_one_on_the_notifications_page() {
+    let t = spawn_app().await;
+    let agent = t.login("agent").await;
+    let (device, institution) = east_device(&t).await;
+    let ticket = opened(&t, &agent, institution, Some(device), json!({})).await;
+    dispatched(&t, &ticket).await;
+    let mut engineer = t.browser();
+    engineer.sign_in("engineer.east").await;
+    let page = engineer.get("/notifications").await;
+    let number = ticket["number"].as_str().unwrap();
+    let line = page
+        .body
+        .lines()
+        .find(|l| l.contains(number))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(line.contains("服务派工"), "{line}");
+    assert!(!line.contains("拜访"), "not a visit reminder: {line}");
+}

@@ -33,7 +33,8 @@ pub struct Query {
     cursor: Option<i64>,
 }
 
-/// A notification in the page language: a visit due on a date, or a stage past its due date.
+/// A notification in the page language: a visit due on a date, a stage past its due date, or
+/// any other kind under its label (an unknown kind shows its subject and detail only).
 fn text(t: Lang, kind: &str, subject: &str, detail: &str) -> String {
     match kind {
         "stage_overdue" => {
@@ -41,7 +42,18 @@ fn text(t: Lang, kind: &str, subject: &str, detail: &str) -> String {
             let stage = t.t(&format!("opp.stage.{stage}")).to_owned();
             format!("{subject} · {stage} · {} {due}", t.t("notif.stage_overdue"))
         }
-        _ => format!("{subject} · {} {detail}", t.t("notif.visit_overdue")),
+        "visit_overdue" => format!("{subject} · {} {detail}", t.t("notif.visit_overdue")),
+        other => {
+            let key = format!("notif.kind.{other}");
+            let label = t.t(&key);
+            let parts = [label, subject, detail];
+            parts
+                .iter()
+                .filter(|p| !p.is_empty() && **p != key)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" · ")
+        }
     }
 }
 
