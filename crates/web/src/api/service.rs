@@ -440,20 +440,20 @@ pub async fn arrive(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Reason {
+pub struct TicketReason {
     pub reason: String,
 }
 
 /// SVC-7: the customer postponed the visit; the on-site clock waits until resumed.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/pause", tag = "service", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = Reason,
+    params(("id" = i64, Path)), request_body = TicketReason,
     responses((status = 200, body = Ticket), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn pause(
     State(s): State<AppState>,
     Caller(ctx): Caller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<Reason>,
+    ApiJson(b): ApiJson<TicketReason>,
 ) -> Result<Json<Ticket>, ApiError> {
     Ok(Json(s.app.pause_ticket(&ctx, id, &b.reason).await?.into()))
 }
@@ -473,14 +473,14 @@ pub async fn resume(
 
 /// Cancel a ticket opened in error or withdrawn (before anyone is on site).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/cancel", tag = "service", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = Reason,
+    params(("id" = i64, Path)), request_body = TicketReason,
     responses((status = 200, body = Ticket), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn cancel(
     State(s): State<AppState>,
     Caller(ctx): Caller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<Reason>,
+    ApiJson(b): ApiJson<TicketReason>,
 ) -> Result<Json<Ticket>, ApiError> {
     Ok(Json(s.app.cancel_ticket(&ctx, id, &b.reason).await?.into()))
 }

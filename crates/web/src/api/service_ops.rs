@@ -238,7 +238,7 @@ pub async fn plans(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewPlan {
+pub struct NewMaintenancePlan {
     /// Exactly one of device and product.
     pub device_id: Option<i64>,
     pub product_id: Option<i64>,
@@ -251,13 +251,13 @@ pub struct NewPlan {
 
 /// SVC-9: a new plan.
 #[utoipa::path(post, path = "/api/v1/maintenance/plans", tag = "service", security(("bearer" = [])),
-    request_body = NewPlan,
+    request_body = NewMaintenancePlan,
     responses((status = 201, body = MaintenancePlan), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create_plan(
     State(s): State<AppState>,
     Caller(ctx): Caller,
-    ApiJson(b): ApiJson<NewPlan>,
+    ApiJson(b): ApiJson<NewMaintenancePlan>,
 ) -> Result<(StatusCode, Json<MaintenancePlan>), ApiError> {
     let input = PlanInput {
         device_id: b.device_id,
@@ -407,7 +407,7 @@ pub struct PeriodQuery {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct SlaCompliance {
+pub struct EngineerCompliance {
     /// first_contact, on_site, parts, follow_up.
     pub milestone: String,
     pub met: i64,
@@ -416,9 +416,9 @@ pub struct SlaCompliance {
     pub ratio_bp: Option<i64>,
 }
 
-impl From<Compliance> for SlaCompliance {
+impl From<Compliance> for EngineerCompliance {
     fn from(c: Compliance) -> Self {
-        SlaCompliance {
+        EngineerCompliance {
             milestone: c.milestone,
             met: c.met,
             breached: c.breached,
@@ -439,7 +439,7 @@ pub struct EngineerEvaluation {
     pub speed: Option<i64>,
     /// Unsatisfied answers in basis points.
     pub unsatisfied_bp: Option<i64>,
-    pub sla: Vec<SlaCompliance>,
+    pub sla: Vec<EngineerCompliance>,
     /// All milestones together, in basis points.
     pub sla_bp: Option<i64>,
     pub completed: i64,
@@ -581,7 +581,7 @@ pub async fn unreviewed(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Review {
+pub struct RecordReview {
     /// 1–5.
     pub score: i64,
     #[serde(default)]
@@ -590,14 +590,14 @@ pub struct Review {
 
 /// SVC-10: review a record once; a second review gets 409.
 #[utoipa::path(post, path = "/api/v1/service/records/{id}/review", tag = "service", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = Review,
+    params(("id" = i64, Path)), request_body = RecordReview,
     responses((status = 200, body = ReviewedRecord), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn review(
     State(s): State<AppState>,
     Caller(ctx): Caller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<Review>,
+    ApiJson(b): ApiJson<RecordReview>,
 ) -> Result<Json<ReviewedRecord>, ApiError> {
     Ok(Json(
         s.app

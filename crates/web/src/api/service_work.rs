@@ -16,7 +16,7 @@ use medcrm_app::service::records::{
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::service::{Reason, Step, Ticket};
+use crate::api::service::{Step, Ticket, TicketReason};
 use crate::api::{Page, cursor, ts};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
@@ -412,14 +412,14 @@ pub async fn fulfil_part(
 /// SVC-5: the part is no longer needed (the assigned engineer or a service manager); its
 /// clock is cancelled.
 #[utoipa::path(post, path = "/api/v1/part-requests/{id}/cancel", tag = "service", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = Reason,
+    params(("id" = i64, Path)), request_body = TicketReason,
     responses((status = 200, body = PartRequest), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn cancel_part(
     State(s): State<AppState>,
     Caller(ctx): Caller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<Reason>,
+    ApiJson(b): ApiJson<TicketReason>,
 ) -> Result<Json<PartRequest>, ApiError> {
     Ok(Json(
         s.app.cancel_part_request(&ctx, id, &b.reason).await?.into(),
@@ -608,14 +608,14 @@ pub async fn improvements(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Resolution {
+pub struct ImprovementResolution {
     /// What was done (required).
     pub resolution: String,
 }
 
 /// SVC-6: closes an improvement action with its resolution; 409 when already closed.
 #[utoipa::path(post, path = "/api/v1/improvement-actions/{id}/close", tag = "service", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = Resolution,
+    params(("id" = i64, Path)), request_body = ImprovementResolution,
     responses((status = 200, body = ImprovementAction), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -623,7 +623,7 @@ pub async fn close_improvement(
     State(s): State<AppState>,
     Caller(ctx): Caller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<Resolution>,
+    ApiJson(b): ApiJson<ImprovementResolution>,
 ) -> Result<Json<ImprovementAction>, ApiError> {
     Ok(Json(
         s.app
