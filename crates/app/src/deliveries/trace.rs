@@ -37,16 +37,11 @@ pub struct TraceResult {
 }
 
 impl TraceResult {
-    /// The numbers of the open tickets on a row's device, comma-separated.
-    pub fn tickets_of(&self, device_id: Option<i64>) -> String {
+    /// The numbers of the open tickets on a row's device.
+    pub fn tickets_of(&self, device_id: Option<i64>) -> Vec<String> {
         device_id
             .and_then(|d| self.open_tickets.get(&d))
-            .map(|ts| {
-                ts.iter()
-                    .map(|(_, n)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
+            .map(|ts| ts.iter().map(|(_, n)| n.clone()).collect())
             .unwrap_or_default()
     }
 }
@@ -148,7 +143,7 @@ impl App {
                     r.quantity.to_string(),
                     r.delivered_on.clone(),
                     r.device_status.clone().unwrap_or_default(),
-                    result.tickets_of(r.device_id),
+                    result.tickets_of(r.device_id).join(", "),
                 ],
             })
             .collect();

@@ -65,6 +65,7 @@ pub struct TargetInput {
 pub struct Compliance {
     /// The milestone code, region id or engineer id (0: none assigned).
     pub key: String,
+    /// The region's or engineer's name; empty for a milestone (pages name it by its code).
     pub name: String,
     pub met: i64,
     pub breached: i64,
@@ -422,7 +423,7 @@ impl App {
             .fold((0, 0), |(m, b), r| (m + r.met, b + r.breached));
         let by_milestone = group(&rows, |r| r.milestone.clone())
             .into_iter()
-            .map(|(k, m, b)| compliance(k.clone(), k, m, b))
+            .map(|(k, m, b)| compliance(k, String::new(), m, b))
             .collect();
         let by_region = group(&rows, |r| r.region_id)
             .into_iter()

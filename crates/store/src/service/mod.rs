@@ -142,14 +142,11 @@ pub async fn claim(tx: &mut Tx, id: i64, user: i64, now_ms: i64) -> Result<()> {
     Ok(())
 }
 
+/// The clocks take the new engineer when the dispatch recomputes them.
 pub async fn set_engineer(tx: &mut Tx, id: i64, engineer: i64, now_ms: i64) -> Result<()> {
     exec!(tx, c => sqlx::query(
         "UPDATE service_tickets SET engineer_id = $2, updated_at_ms = $3 WHERE id = $1")
         .bind(id).bind(engineer).bind(now_ms).execute(c).await)
-    .db()?;
-    exec!(tx, c => sqlx::query(
-        "UPDATE sla_clocks SET engineer_id = $2 WHERE ticket_id = $1")
-        .bind(id).bind(engineer).execute(c).await)
     .db()?;
     Ok(())
 }

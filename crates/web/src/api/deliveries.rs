@@ -874,6 +874,7 @@ pub struct Trace {
 
 impl From<TraceResult> for Trace {
     fn from(t: TraceResult) -> Self {
+        let tickets: Vec<Vec<String>> = t.rows.iter().map(|r| t.tickets_of(r.device_id)).collect();
         Trace {
             product_id: t.product.id,
             product_code: t.product.code,
@@ -882,12 +883,9 @@ impl From<TraceResult> for Trace {
             hits: t
                 .rows
                 .into_iter()
-                .map(|r| TraceHit {
-                    open_tickets: r
-                        .device_id
-                        .and_then(|d| t.open_tickets.get(&d))
-                        .map(|ts| ts.iter().map(|(_, n)| n.clone()).collect())
-                        .unwrap_or_default(),
+                .zip(tickets)
+                .map(|(r, open_tickets)| TraceHit {
+                    open_tickets,
                     kind: r.kind,
                     device_id: r.device_id,
                     delivery_item_id: r.delivery_item_id,

@@ -86,6 +86,7 @@ impl From<UrgentClock> for SlaUrgentClock {
 pub struct SlaCompliance {
     /// Milestone code, region id or engineer id (0: unassigned).
     pub key: String,
+    /// The region's or engineer's name; empty for a milestone and for "unassigned".
     pub name: String,
     pub met: i64,
     pub breached: i64,

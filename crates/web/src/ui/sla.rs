@@ -51,8 +51,7 @@ struct Line {
 fn lines(t: Lang, rows: Vec<Compliance>, label: impl Fn(&Compliance) -> String) -> Vec<Line> {
     rows.into_iter()
         .map(|c| Line {
-            // Milestones are named by their code; regions and engineers by their name.
-            name: if c.name.is_empty() || c.name == c.key {
+            name: if c.name.is_empty() {
                 t.t(&label(&c)).to_owned()
             } else {
                 c.name.clone()
