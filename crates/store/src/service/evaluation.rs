@@ -2,6 +2,7 @@
 //! completed, service records and their reviews), and the periodic review of records.
 
 use super::Scope;
+use super::sla::day_no;
 use crate::{Classify, Result, Tx, exec, on};
 
 /// Follow-up scores of one engineer: count, sums, unsatisfied answers.
@@ -38,7 +39,8 @@ pub async fn survey_totals(
     .db()
 }
 
-/// Clocks met and breached per engineer and milestone, among those due in `[from_ms, to_ms)`.
+/// Clocks met and breached per engineer and milestone, among those due on the days
+/// `[from_ms, to_ms)` (each at a day's start), from the daily totals.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SlaTotals {
     pub engineer_id: i64,
@@ -56,10 +58,9 @@ pub async fn sla_totals(
     on!(tx, c => {
         let mut q = sqlx::QueryBuilder::new(
             "SELECT k.engineer_id, k.milestone,
-                CAST(COALESCE(SUM(CASE WHEN k.state = 'met' THEN 1 ELSE 0 END), 0) AS BIGINT) AS met,
-                CAST(COALESCE(SUM(CASE WHEN k.state = 'breached' THEN 1 ELSE 0 END), 0) AS BIGINT) AS breached
-             FROM sla_clocks k WHERE k.engineer_id IS NOT NULL AND k.due_at_ms >= ");
-        q.push_bind(from_ms).push(" AND k.due_at_ms < ").push_bind(to_ms);
+                CAST(SUM(k.met) AS BIGINT) AS met, CAST(SUM(k.breached) AS BIGINT) AS breached
+             FROM sla_daily k WHERE k.engineer_id <> 0 AND k.day_no >= ");
+        q.push_bind(day_no(from_ms)).push(" AND k.day_no < ").push_bind(day_no(to_ms));
         scope.push(&mut q, "k");
         q.push(" GROUP BY k.engineer_id, k.milestone");
         q.build_query_as().fetch_all(c).await

@@ -176,8 +176,19 @@ pub struct ComplianceRow {
     pub breached: i64,
 }
 
-/// Clocks due in `[from_ms, to_ms)` that were met or breached, grouped (index
-/// `sla_clocks_board` only).
+/// Asia/Shanghai keeps UTC+8 all year; `sla_daily.day_no` is the civil day there
+/// (migration 0014).
+const DAY_OFFSET_MS: i64 = 8 * 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// The `sla_daily.day_no` of the instant `ms`.
+pub(crate) fn day_no(ms: i64) -> i64 {
+    (ms + DAY_OFFSET_MS).div_euclid(DAY_MS)
+}
+
+/// Clocks due on the days `[from_ms, to_ms)` (both at a day's start in Asia/Shanghai) that
+/// were met or breached, grouped: read from the daily totals `sla_daily`, which triggers keep
+/// with every change of a clock.
 pub async fn compliance(
     tx: &mut Tx,
     from_ms: i64,
@@ -186,18 +197,14 @@ pub async fn compliance(
 ) -> Result<Vec<ComplianceRow>> {
     on!(tx, c => {
         let mut q = sqlx::QueryBuilder::new(
-            "SELECT milestone, region_id, engineer_id,
-                COUNT(CASE WHEN state = 'met' THEN 1 END) AS met,
-                COUNT(CASE WHEN state = 'breached' THEN 1 END) AS breached
-             FROM sla_clocks WHERE due_at_ms >= ");
-        q.push_bind(from_ms).push(" AND due_at_ms < ").push_bind(to_ms);
+            "SELECT milestone, region_id, NULLIF(engineer_id, 0) AS engineer_id,
+                CAST(SUM(met) AS BIGINT) AS met, CAST(SUM(breached) AS BIGINT) AS breached
+             FROM sla_daily WHERE day_no >= ");
+        q.push_bind(day_no(from_ms)).push(" AND day_no < ").push_bind(day_no(to_ms));
         if let Some(regions) = regions {
             push_ids(&mut q, "region_id", regions);
         }
-        // No condition on the state: one on it would lead the planner to `sla_clocks_due`
-        // and through every closed clock; the due range alone reads `sla_clocks_board`.
-        q.push(" GROUP BY milestone, region_id, engineer_id
-            HAVING COUNT(CASE WHEN state IN ('met', 'breached') THEN 1 END) > 0");
+        q.push(" GROUP BY milestone, region_id, engineer_id HAVING SUM(met) + SUM(breached) > 0");
         q.build_query_as().fetch_all(c).await
     })
     .db()

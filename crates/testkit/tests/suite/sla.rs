@@ -462,3 +462,71 @@ async fn svc_7_board_and_target_pages_in_the_browser() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// First-contact compliance on the service manager's board: (met, breached).
+async fn first_contact_compliance(t: &TestApp) -> (i64, i64) {
+    let manager = t.login("service.manager").await;
+    let r = t.get("/api/v1/sla/board", &manager).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["by_milestone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "first_contact")
+        .map_or((0, 0), |c| {
+            (c["met"].as_i64().unwrap(), c["breached"].as_i64().unwrap())
+        })
+}
+
+#[tokio::test]
+async fn svc_7_board_compliance_follows_every_change_of_a_clock() {
+    // The board counts from daily totals kept by triggers: a clock that is met, then found
+    // breached by a corrected event time, then met again moves the totals each time, and a
+    // breach is counted once however often the scan escalates.
+    let t = spawn_app().await;
+    let manager = t.login("service.manager").await;
+    let agent = t.login("agent").await;
+    let (met0, breached0) = first_contact_compliance(&t).await;
+
+    let opened = requested_ago(&t, 30, json!({})).await;
+    let id = &opened["id"];
+    let r = t
+        .post(&format!("/api/v1/tickets/{id}/contact"), &agent, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(first_contact_compliance(&t).await, (met0 + 1, breached0));
+
+    // The request really came 90 minutes ago: contacted an hour late.
+    let view = ticket(&t, id).await;
+    let event = view["events"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/tickets/{id}/events/{event}/time");
+    let r = t
+        .post(
+            &path,
+            &manager,
+            json!({"at": minutes_ago(90), "reason": "通话记录核对"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(clock(&r.body, "first_contact")["state"], "breached");
+    assert_eq!(first_contact_compliance(&t).await, (met0, breached0 + 1));
+    // Back to 30 minutes: met again, and no count left behind.
+    let r = t
+        .post(
+            &path,
+            &manager,
+            json!({"at": minutes_ago(30), "reason": "核对有误，恢复"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(first_contact_compliance(&t).await, (met0 + 1, breached0));
+
+    // A request logged an hour and a half late is breached from the start; the scan's
+    // escalations (stamping it) do not count it again.
+    requested_ago(&t, 90, json!({})).await;
+    t.app.scan_sla(jiff::Timestamp::now()).await.unwrap();
+    let after_scan = first_contact_compliance(&t).await;
+    assert_eq!(after_scan, (met0 + 1, breached0 + 1));
+    t.app.scan_sla(jiff::Timestamp::now()).await.unwrap();
+    assert_eq!(first_contact_compliance(&t).await, after_scan);
+}
