@@ -99,28 +99,115 @@ pub struct Buckets {
     pub paused: i64,
 }
 
-/// The open clocks in `regions` (all when `None`) by urgency at `now_ms` (index
-/// `sla_clocks_due` only).
+/// `sla_open` counts open clocks per 10-minute slot of their due time (migration 0014).
+const SLOT_MS: i64 = 600_000;
+
+/// How to count the running clocks due in `[from, to)` (open-ended where `None`): whole
+/// slots from `sla_open`, the rest at either edge from `sla_clocks` itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Split {
+    /// Slots `[first, end)` summed from the totals; `None` when no whole slot fits.
+    slots: Option<(Option<i64>, Option<i64>)>,
+    /// Due-time ranges counted clock by clock.
+    exact: [Option<(i64, i64)>; 2],
+}
+
+fn split(from: Option<i64>, to: Option<i64>) -> Split {
+    let first = from.map(|a| a.div_euclid(SLOT_MS) + i64::from(a.rem_euclid(SLOT_MS) != 0));
+    let end = to.map(|b| b.div_euclid(SLOT_MS));
+    match (from, to, first, end) {
+        (Some(a), Some(b), Some(f), Some(e)) if f >= e => Split {
+            slots: None,
+            exact: [(a < b).then_some((a, b)), None],
+        },
+        _ => Split {
+            slots: Some((first, end)),
+            exact: [
+                from.zip(first)
+                    .map(|(a, f)| (a, f * SLOT_MS))
+                    .filter(|(a, b)| a < b),
+                to.zip(end)
+                    .map(|(b, e)| (e * SLOT_MS, b))
+                    .filter(|(a, b)| a < b),
+            ],
+        },
+    }
+}
+
+/// Appends `+ (count)` terms for the running clocks due in `[from, to)`.
+fn push_running<DB: sqlx::Database>(
+    q: &mut sqlx::QueryBuilder<DB>,
+    from: Option<i64>,
+    to: Option<i64>,
+    regions: Option<&[i64]>,
+) where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let s = split(from, to);
+    q.push("0");
+    if let Some((first, end)) = s.slots {
+        q.push(
+            " + (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM sla_open WHERE state = 'running'",
+        );
+        if let Some(f) = first {
+            q.push(" AND slot >= ").push_bind(f);
+        }
+        if let Some(e) = end {
+            q.push(" AND slot < ").push_bind(e);
+        }
+        if let Some(regions) = regions {
+            push_ids(q, "region_id", regions);
+        }
+        q.push(")");
+    }
+    for (a, b) in s.exact.into_iter().flatten() {
+        q.push(" + (SELECT COUNT(*) FROM sla_clocks WHERE state = 'running' AND stopped_at_ms IS NULL AND due_at_ms >= ");
+        q.push_bind(a).push(" AND due_at_ms < ").push_bind(b);
+        if let Some(regions) = regions {
+            push_ids(q, "region_id", regions);
+        }
+        q.push(")");
+    }
+}
+
+/// Appends `(total of open clocks in `state`)`, from the slots alone.
+fn push_state<DB: sqlx::Database>(
+    q: &mut sqlx::QueryBuilder<DB>,
+    state: &str,
+    regions: Option<&[i64]>,
+) where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.push("(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM sla_open WHERE state = ");
+    q.push_bind(state.to_owned());
+    if let Some(regions) = regions {
+        push_ids(q, "region_id", regions);
+    }
+    q.push(")");
+}
+
+/// The open clocks in `regions` (all when `None`) by urgency at `now_ms`: breached (marked,
+/// or running past due), due within 1 h, 4 h, 24 h or later, and paused.
 pub async fn buckets(tx: &mut Tx, now_ms: i64, regions: Option<&[i64]>) -> Result<Buckets> {
     let hour = 3_600_000_i64;
+    let edges = [now_ms, now_ms + hour, now_ms + 4 * hour, now_ms + 24 * hour];
     on!(tx, c => {
-        let mut q = sqlx::QueryBuilder::new("SELECT COUNT(CASE WHEN state = 'breached' OR (state = 'running' AND due_at_ms < ");
-        q.push_bind(now_ms).push(") THEN 1 END) AS breached");
-        for (name, from, to) in [
-            ("within_1h", now_ms, now_ms + hour),
-            ("within_4h", now_ms + hour, now_ms + 4 * hour),
-            ("within_24h", now_ms + 4 * hour, now_ms + 24 * hour),
-        ] {
-            q.push(", COUNT(CASE WHEN state = 'running' AND due_at_ms >= ").push_bind(from);
-            q.push(" AND due_at_ms < ").push_bind(to);
-            q.push(format!(" THEN 1 END) AS {name}"));
+        let mut q = sqlx::QueryBuilder::new("SELECT ");
+        push_state(&mut q, "breached", regions);
+        q.push(" + ");
+        push_running(&mut q, None, Some(edges[0]), regions);
+        q.push(" AS breached");
+        for (name, pair) in ["within_1h", "within_4h", "within_24h"].iter().zip(edges.windows(2)) {
+            q.push(", ");
+            push_running(&mut q, Some(pair[0]), Some(pair[1]), regions);
+            q.push(format!(" AS {name}"));
         }
-        q.push(", COUNT(CASE WHEN state = 'running' AND due_at_ms >= ").push_bind(now_ms + 24 * hour);
-        q.push(" THEN 1 END) AS later, COUNT(CASE WHEN state = 'paused' THEN 1 END) AS paused
-            FROM sla_clocks WHERE state IN ('running', 'paused', 'breached') AND stopped_at_ms IS NULL");
-        if let Some(regions) = regions {
-            push_ids(&mut q, "region_id", regions);
-        }
+        q.push(", ");
+        push_running(&mut q, Some(edges[3]), None, regions);
+        q.push(" AS later, ");
+        push_state(&mut q, "paused", regions);
+        q.push(" AS paused");
         q.build_query_as().fetch_one(c).await
     })
     .db()
@@ -208,4 +295,56 @@ pub async fn compliance(
         q.build_query_as().fetch_all(c).await
     })
     .db()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: i64 = 60_000;
+
+    #[test]
+    fn svc_7_a_range_splits_into_whole_slots_and_exact_edges() {
+        // 12:03 to 13:03: the edges 12:03–12:10 and 13:00–13:03, slots 12:10 to 13:00.
+        let (a, b) = (100 * SLOT_MS + 3 * M, 106 * SLOT_MS + 3 * M);
+        assert_eq!(
+            split(Some(a), Some(b)),
+            Split {
+                slots: Some((Some(101), Some(106))),
+                exact: [Some((a, 101 * SLOT_MS)), Some((106 * SLOT_MS, b))],
+            }
+        );
+        // On slot boundaries nothing is counted clock by clock.
+        assert_eq!(
+            split(Some(100 * SLOT_MS), Some(106 * SLOT_MS)),
+            Split {
+                slots: Some((Some(100), Some(106))),
+                exact: [None, None],
+            }
+        );
+        // Inside one slot, or across one boundary only: all exact.
+        let inside = split(Some(100 * SLOT_MS + M), Some(100 * SLOT_MS + 5 * M));
+        assert_eq!(inside.slots, None);
+        assert_eq!(
+            inside.exact,
+            [Some((100 * SLOT_MS + M, 100 * SLOT_MS + 5 * M)), None]
+        );
+        let across = split(Some(100 * SLOT_MS + M), Some(101 * SLOT_MS + M));
+        assert_eq!(across.slots, None);
+        // Open ends: everything before `to`, everything from `from`.
+        assert_eq!(
+            split(None, Some(b)),
+            Split {
+                slots: Some((None, Some(106))),
+                exact: [None, Some((106 * SLOT_MS, b))],
+            }
+        );
+        assert_eq!(
+            split(Some(a), None),
+            Split {
+                slots: Some((Some(101), None)),
+                exact: [Some((a, 101 * SLOT_MS)), None],
+            }
+        );
+    }
 }

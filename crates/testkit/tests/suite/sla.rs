@@ -309,6 +309,7 @@ async fn svc_7_the_board_shows_urgency_and_compliance_in_scope() {
     let late = requested_ago(&t, 90, json!({})).await;
     requested_ago(&t, 5, json!({})).await;
     t.app.scan_sla(jiff::Timestamp::now()).await.unwrap();
+    totals_agree(&t).await;
 
     let manager = t.login("service.manager").await;
     let r = t.get("/api/v1/sla/board", &manager).await;
@@ -463,6 +464,32 @@ async fn svc_7_board_and_target_pages_in_the_browser() {
     );
 }
 
+/// The board's totals (migration 0014) equal what the clocks themselves add up to: the
+/// database refuses a row into a table that only takes zero mismatches.
+async fn totals_agree(t: &TestApp) {
+    let daily = "SELECT (due_at_ms + 28800000) / 86400000 AS d, milestone, region_id,
+            COALESCE(engineer_id, 0) AS e,
+            CAST(SUM(CASE WHEN state = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met,
+            CAST(SUM(CASE WHEN state = 'breached' THEN 1 ELSE 0 END) AS BIGINT) AS breached
+        FROM sla_clocks WHERE state IN ('met', 'breached')
+        GROUP BY (due_at_ms + 28800000) / 86400000, milestone, region_id, COALESCE(engineer_id, 0)";
+    let kept = "SELECT day_no, milestone, region_id, engineer_id, met, breached FROM sla_daily
+        WHERE met <> 0 OR breached <> 0";
+    let open = "SELECT state, due_at_ms / 600000 AS slot, region_id, COUNT(*) AS n FROM sla_clocks
+        WHERE state IN ('running', 'paused', 'breached') AND stopped_at_ms IS NULL
+        GROUP BY state, due_at_ms / 600000, region_id";
+    let open_kept = "SELECT state, slot, region_id, n FROM sla_open WHERE n <> 0";
+    let sql = format!(
+        "CREATE TEMP TABLE totals_check (mismatches BIGINT CHECK (mismatches = 0));
+         INSERT INTO totals_check SELECT
+            (SELECT COUNT(*) FROM ({daily} EXCEPT {kept}) a) + (SELECT COUNT(*) FROM ({kept} EXCEPT {daily}) b)
+            + (SELECT COUNT(*) FROM ({open} EXCEPT {open_kept}) c) + (SELECT COUNT(*) FROM ({open_kept} EXCEPT {open}) d);"
+    );
+    t.raw_sql(&sql)
+        .await
+        .expect("the SLA totals agree with the clocks");
+}
+
 /// First-contact compliance on the service manager's board: (met, breached).
 async fn first_contact_compliance(t: &TestApp) -> (i64, i64) {
     let manager = t.login("service.manager").await;
@@ -487,9 +514,14 @@ async fn svc_7_board_compliance_follows_every_change_of_a_clock() {
     let manager = t.login("service.manager").await;
     let agent = t.login("agent").await;
     let (met0, breached0) = first_contact_compliance(&t).await;
+    let within_1h = |b: &Value| b["buckets"]["within_1h"].as_i64().unwrap();
+    let before = t.get("/api/v1/sla/board", &manager).await.body;
 
+    // Requested 30 minutes ago: its first contact falls due within the hour.
     let opened = requested_ago(&t, 30, json!({})).await;
     let id = &opened["id"];
+    let after = t.get("/api/v1/sla/board", &manager).await.body;
+    assert_eq!(within_1h(&after), within_1h(&before) + 1, "{after}");
     let r = t
         .post(&format!("/api/v1/tickets/{id}/contact"), &agent, json!({}))
         .await;
@@ -529,4 +561,5 @@ async fn svc_7_board_compliance_follows_every_change_of_a_clock() {
     assert_eq!(after_scan, (met0 + 1, breached0 + 1));
     t.app.scan_sla(jiff::Timestamp::now()).await.unwrap();
     assert_eq!(first_contact_compliance(&t).await, after_scan);
+    totals_agree(&t).await;
 }
