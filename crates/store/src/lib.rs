@@ -25,20 +25,18 @@ pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Postgres, Sqlite, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Runs the same statement on whichever backend `$tx` holds; `$c` is the connection.
 #[macro_export]
 macro_rules! on {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t, _) => {
+            $crate::Tx::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }
@@ -120,20 +118,14 @@ pub enum Backend {
 /// A pool on one of the two backends.
 #[derive(Debug, Clone)]
 pub enum Db {
-    /// SQLite has one writer at a time. The process's writers queue on the mutex in arrival
-    /// order instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10 … 100 ms between
-    /// tries, so under contention the lock stood free while writers slept (issue 6 bench:
-    /// ticket creation at 10 clients). The busy timeout still covers other processes.
-    Sqlite(SqlitePool, Arc<Mutex<()>>),
+    Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
 /// An open transaction. Every repository function takes one, reads included, so a use case
 /// sees one consistent snapshot and writes all-or-nothing.
 pub enum Tx {
-    /// A writer holds the process's write turn until it commits or is dropped (fields drop
-    /// in order: the transaction's rollback is queued before the turn is given up).
-    Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
+    Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -169,19 +161,19 @@ impl Db {
             .connect_with(options)
             .await
             .db()?;
-        Ok(Db::Sqlite(pool, Arc::new(Mutex::new(()))))
+        Ok(Db::Sqlite(pool))
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(..) => Backend::Sqlite,
+            Db::Sqlite(_) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(p, _) => sqlx::migrate!("../../migrations/sqlite").run(p).await?,
+            Db::Sqlite(p) => sqlx::migrate!("../../migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("../../migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -192,14 +184,7 @@ impl Db {
     /// SQLITE_BUSY when another writer got there first, and the busy timeout cannot help it.
     pub async fn write(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p, turn) => {
-                // As long as SQLite's own busy timeout, so a writer never waits forever.
-                let wait = Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS);
-                let turn = tokio::time::timeout(wait, Arc::clone(turn).lock_owned())
-                    .await
-                    .map_err(|_| Error::Backend(sqlx::Error::PoolTimedOut))?;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.db()?, Some(turn))
-            }
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.db()?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await.db()?),
         })
     }
@@ -207,7 +192,7 @@ impl Db {
     /// A transaction that only reads.
     pub async fn read(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await.db()?, None),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await.db()?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await.db()?),
         })
     }
@@ -223,7 +208,7 @@ impl Db {
     /// (`VACUUM INTO` reads one snapshot). PostgreSQL is backed up with `pg_dump`.
     pub async fn backup_sqlite(&self, file: &Path) -> Result<bool> {
         match self {
-            Db::Sqlite(p, _) => {
+            Db::Sqlite(p) => {
                 let target = file.to_string_lossy().into_owned();
                 sqlx::query("VACUUM INTO $1")
                     .bind(target)
@@ -238,7 +223,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p, _) => p.close().await,
+            Db::Sqlite(p) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -247,14 +232,14 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t, _turn) => t.commit().await.db(),
+            Tx::Sqlite(t) => t.commit().await.db(),
             Tx::Postgres(t) => t.commit().await.db(),
         }
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(..) => Backend::Sqlite,
+            Tx::Sqlite(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }

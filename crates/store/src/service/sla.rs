@@ -228,7 +228,8 @@ pub struct UrgentClock {
     pub due_at_ms: i64,
 }
 
-/// The `limit` open clocks of `state` (running or breached) due first, in `regions`.
+/// The `limit` open clocks of `state` (running or breached) due first, in `regions`
+/// (index `sla_clocks_open`, in due order).
 pub async fn most_urgent(
     tx: &mut Tx,
     state: &str,
