@@ -47,6 +47,7 @@ impl App {
             &mut tx,
             &NewPartRequest {
                 ticket_id,
+                part_id: None,
                 region_id: ticket.region_id,
                 part_code: input.part_code.trim(),
                 part_name: input.part_name.trim(),

@@ -576,7 +576,8 @@ pub fn field_errors(e: medcrm_app::Error) -> Result<(StatusCode, FieldErrors), U
             status,
             FieldErrors::from([(field.unwrap_or("form").to_owned(), message)]),
         )),
-        medcrm_app::Error::Refused { field, message, .. } => {
+        medcrm_app::Error::Refused { field, message, .. }
+        | medcrm_app::Error::Insufficient { field, message, .. } => {
             Ok((status, FieldErrors::from([(field.to_owned(), message)])))
         }
         other => Err(UiError(other)),
