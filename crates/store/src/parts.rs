@@ -150,7 +150,7 @@ pub struct WarehouseRecord {
 }
 
 const WAREHOUSE_SELECT: &str = "SELECT w.id, w.code, w.name, w.kind, w.region_id, \
-    r.name AS region_name, w.owner_id, u.display_name AS owner_name, w.active, w.created_at_ms \
+    r.name_zh AS region_name, w.owner_id, u.display_name AS owner_name, w.active, w.created_at_ms \
     FROM warehouses w LEFT JOIN regions r ON r.id = w.region_id LEFT JOIN users u ON u.id = w.owner_id";
 
 pub struct WarehouseFields<'a> {
@@ -189,6 +189,38 @@ pub async fn warehouses(tx: &mut Tx) -> Result<Vec<WarehouseRecord>> {
     on!(tx, c => sqlx::query_as(sql).fetch_all(c).await).db()
 }
 
+/// Which locations a list may show: `None`s reach everything.
+#[derive(Debug, Default, Clone)]
+pub struct Places {
+    /// Locations in these regions, and central stock (which has none).
+    pub regions: Option<Vec<i64>>,
+    /// Only this engineer's own stock.
+    pub owner_id: Option<i64>,
+}
+
+impl Places {
+    /// Appends ` AND …` narrowing the warehouse `alias`.
+    fn push<DB: sqlx::Database>(&self, q: &mut sqlx::QueryBuilder<DB>, alias: &str)
+    where
+        for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        if let Some(owner) = self.owner_id {
+            q.push(format!(" AND {alias}.owner_id = ")).push_bind(owner);
+        }
+        if let Some(regions) = &self.regions {
+            q.push(format!(
+                " AND ({alias}.region_id IS NULL OR {alias}.region_id IN ("
+            ));
+            let mut sep = q.separated(", ");
+            sep.push("NULL");
+            for r in regions {
+                sep.push_bind(*r);
+            }
+            q.push("))");
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct StockRecord {
     pub id: i64,
@@ -214,8 +246,8 @@ pub struct StockRecord {
 const STOCK_SELECT: &str = "SELECT s.id, s.part_id, p.code AS part_code, p.name AS part_name, \
     p.unit, s.warehouse_id, w.name AS warehouse_name, w.kind AS warehouse_kind, w.region_id, \
     w.owner_id, s.on_hand, s.faulty, \
-    COALESCE((SELECT SUM(t.quantity) FROM stock_transfers t WHERE t.to_warehouse_id = s.warehouse_id \
-        AND t.part_id = s.part_id AND t.status = 'in_transit'), 0) AS in_transit, \
+    CAST(COALESCE((SELECT SUM(t.quantity) FROM stock_transfers t WHERE t.to_warehouse_id = s.warehouse_id \
+        AND t.part_id = s.part_id AND t.status = 'in_transit'), 0) AS BIGINT) AS in_transit, \
     s.min_qty, s.max_qty, s.low_since_ms, s.updated_at_ms \
     FROM stock s JOIN parts p ON p.id = s.part_id JOIN warehouses w ON w.id = s.warehouse_id";
 
@@ -235,10 +267,7 @@ pub async fn get_stock(
 pub struct StockFilter {
     pub warehouse_id: Option<i64>,
     pub part_id: Option<i64>,
-    /// Only locations whose regions are these (central stock has none and is left out).
-    pub regions: Option<Vec<i64>>,
-    /// Only this engineer's own stock.
-    pub owner_id: Option<i64>,
+    pub places: Places,
     /// Only rows below their minimum.
     pub low_only: bool,
 }
@@ -258,18 +287,7 @@ pub async fn list_stock(
         if let Some(p) = f.part_id {
             q.push(" AND s.part_id = ").push_bind(p);
         }
-        if let Some(regions) = &f.regions {
-            q.push(" AND w.region_id IN (");
-            let mut sep = q.separated(", ");
-            sep.push("NULL");
-            for r in regions {
-                sep.push_bind(*r);
-            }
-            q.push(")");
-        }
-        if let Some(owner) = f.owner_id {
-            q.push(" AND w.owner_id = ").push_bind(owner);
-        }
+        f.places.push(&mut q, "w");
         if f.low_only {
             q.push(" AND s.min_qty > 0 AND s.on_hand < s.min_qty");
         }
@@ -445,10 +463,7 @@ pub struct MovementFilter {
     pub part_request_id: Option<i64>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
-    /// Only locations in these regions (as [`StockFilter::regions`]).
-    pub regions: Option<Vec<i64>>,
-    /// Only this engineer's own stock.
-    pub owner_id: Option<i64>,
+    pub places: Places,
 }
 
 pub async fn movements(
@@ -478,18 +493,7 @@ pub async fn movements(
         if let Some(to) = f.to_ms {
             q.push(" AND m.at_ms < ").push_bind(to);
         }
-        if let Some(regions) = &f.regions {
-            q.push(" AND w.region_id IN (");
-            let mut sep = q.separated(", ");
-            sep.push("NULL");
-            for r in regions {
-                sep.push_bind(*r);
-            }
-            q.push(")");
-        }
-        if let Some(owner) = f.owner_id {
-            q.push(" AND w.owner_id = ").push_bind(owner);
-        }
+        f.places.push(&mut q, "w");
         q.push(" ORDER BY m.id DESC LIMIT ").push_bind(limit + 1);
         q.build_query_as().fetch_all(c).await
     })
@@ -511,8 +515,8 @@ pub struct Mismatch {
 /// PRT-2: every balance checked against the sum of its ledger, in one query.
 pub async fn mismatches(tx: &mut Tx) -> Result<Vec<Mismatch>> {
     on!(tx, c => sqlx::query_as(
-        "SELECT s.part_id, s.warehouse_id, s.on_hand, COALESCE(l.good, 0) AS ledger_good,
-            s.faulty, COALESCE(l.faulty, 0) AS ledger_faulty
+        "SELECT s.part_id, s.warehouse_id, s.on_hand, CAST(COALESCE(l.good, 0) AS BIGINT) AS ledger_good,
+            s.faulty, CAST(COALESCE(l.faulty, 0) AS BIGINT) AS ledger_faulty
          FROM stock s LEFT JOIN (
             SELECT part_id, warehouse_id,
                 SUM(CASE WHEN condition = 'good' THEN quantity ELSE 0 END) AS good,
@@ -607,10 +611,12 @@ pub async fn receive_transfer(tx: &mut Tx, id: i64, by: i64, now_ms: i64) -> Res
     Ok(())
 }
 
-/// Transfers, newest first, optionally only those still in transit.
+/// Transfers, newest first, optionally only those still in transit; `places` narrows to
+/// transfers whose destination is among them.
 pub async fn transfers(
     tx: &mut Tx,
     in_transit_only: bool,
+    places: &Places,
     before_id: Option<i64>,
     limit: i64,
 ) -> Result<Page<TransferRecord>> {
@@ -620,6 +626,7 @@ pub async fn transfers(
         if in_transit_only {
             q.push(" AND t.status = 'in_transit'");
         }
+        places.push(&mut q, "d");
         q.push(" ORDER BY t.id DESC LIMIT ").push_bind(limit + 1);
         q.build_query_as().fetch_all(c).await
     })

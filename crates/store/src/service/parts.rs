@@ -89,6 +89,14 @@ pub async fn close(tx: &mut Tx, id: i64, to: &str, by: i64, now_ms: i64) -> Resu
     Ok(())
 }
 
+/// PRT-3: links a free-text request to the catalog part issued for it.
+pub async fn set_part(tx: &mut Tx, id: i64, part_id: i64) -> Result<()> {
+    exec!(tx, c => sqlx::query("UPDATE part_requests SET part_id = $2 WHERE id = $1")
+        .bind(id).bind(part_id).execute(c).await)
+    .db()?;
+    Ok(())
+}
+
 /// PRT-3: records the ledger row of the issue that fulfilled a request.
 pub async fn set_issue(tx: &mut Tx, id: i64, movement_id: i64) -> Result<()> {
     exec!(tx, c => sqlx::query("UPDATE part_requests SET issue_movement_id = $2 WHERE id = $1")

@@ -32,3 +32,5 @@ mod service_work;
 mod short_search;
 mod sla;
 mod ui;
+// PRT: spare parts.
+mod parts;

@@ -755,6 +755,7 @@ pub async fn step(
             .map(drop),
         "parts" => {
             let input = PartRequestInput {
+                part_id: None,
                 part_code: f.get("part_code"),
                 part_name: f.get("part_name"),
                 quantity: int(&f, "quantity"),
