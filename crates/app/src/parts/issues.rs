@@ -117,9 +117,10 @@ impl App {
                 format!("{} is tracked by {}: give it", part.code, part.tracking),
             ));
         }
+        // The ticket is the why (the row links it); the serial or lot and a note add to it.
         let reason = match (input.trace.trim(), input.note.trim()) {
-            ("", note) => format!("{} {note}", before.ticket_number),
-            (trace, note) => format!("{} [{trace}] {note}", before.ticket_number),
+            ("", note) => note.to_owned(),
+            (trace, note) => format!("[{trace}] {note}"),
         };
         let now = now_ms();
         // Stock first: concurrent issues queue on the balance row before anything else.
@@ -214,14 +215,14 @@ impl App {
             Condition::Good
         };
         let now = now_ms();
-        let reason = format!("{} {}", before.ticket_number, input.reason.trim());
+        let reason = input.reason.trim();
         let m = Movement {
             kind: Some(MovementKind::Return),
             part_id,
             warehouse_id: place.id,
             condition: Some(condition),
             quantity: input.quantity,
-            reason: &reason,
+            reason,
             part_request_id: Some(id),
             ticket_id: Some(before.ticket_id),
             ..Movement::default()

@@ -34,3 +34,4 @@ mod sla;
 mod ui;
 // PRT: spare parts.
 mod parts;
+mod parts_ui;
