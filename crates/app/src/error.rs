@@ -29,6 +29,14 @@ pub enum Error {
         field: &'static str,
         message: String,
     },
+    /// Too little of something left for the action, found by a guarded write under
+    /// concurrent use (PRT-2: `insufficient_stock`); 409, `code` is stable.
+    #[error("{message}")]
+    Insufficient {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     #[error("too many failed attempts; try again in {retry_after_s} seconds")]
     RateLimited { retry_after_s: i64 },
     /// Anything the caller cannot fix; the detail goes to the log, never to the caller.
@@ -59,7 +67,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Conflict { .. } => "conflict",
             Error::Invalid(_) => "validation_failed",
-            Error::Refused { code, .. } => code,
+            Error::Refused { code, .. } | Error::Insufficient { code, .. } => code,
             Error::RateLimited { .. } => "rate_limited",
             Error::Internal(_) => "internal_error",
         }

@@ -20,6 +20,7 @@ pub mod imports;
 mod jobs;
 pub mod notifications;
 pub mod org;
+pub mod parts;
 pub mod pipeline;
 pub mod policy;
 pub mod pricing;

@@ -113,6 +113,20 @@ pub enum Action {
     EvaluateEngineers,
     /// SVC-5: the warehouse provides requested parts.
     FulfilPartRequests,
+    /// PRT-1: the parts catalog and which products each part fits.
+    ReadParts,
+    /// PRT-1: edit the catalog and the warehouses.
+    ManageParts,
+    /// PRT-1/2: stock, the ledger and transfers. An engineer reads their own stock, a
+    /// service manager their region's locations (and central stock).
+    ReadStock,
+    /// PRT-2: receipts, adjustments, transfers, min/max levels.
+    ManageStock,
+    /// PRT-3: issue parts against a request (the warehouse from central or regional stock,
+    /// an engineer from their own stock only) and take returns.
+    IssueParts,
+    /// PRT-2: receive a transfer (an engineer only into their own stock).
+    ReceiveTransfers,
 }
 
 /// The widest scope any of the actor's roles grants for `action`; `None` = not allowed.
@@ -255,6 +269,23 @@ fn role_scope(role: Role, action: Action) -> Option<Scope> {
             | ReadMaintenance | ManageMaintenance | EvaluateEngineers | FulfilPartRequests,
             _,
         ) => None,
+        // Spare parts (PRT): the warehouse keeps the stock; service reads the catalog, an
+        // engineer their own stock (issuing from it against their requests), a service manager
+        // their region's locations.
+        (ReadParts, Warehouse | Admin | ServiceAgent | ServiceEngineer | ServiceManager) => {
+            Some(Scope::Company)
+        }
+        (ReadParts, SalesDirector | Executive | Finance | Quality) => Some(Scope::Company),
+        (ReadParts, _) => None,
+        (ManageParts | ManageStock, Warehouse | Admin) => Some(Scope::Company),
+        (ManageParts | ManageStock, _) => None,
+        (ReadStock, Warehouse | Admin | SalesDirector | Executive | Finance) => {
+            Some(Scope::Company)
+        }
+        (ReadStock, ServiceManager) => Some(Scope::Region),
+        (ReadStock | IssueParts | ReceiveTransfers, ServiceEngineer) => Some(Scope::Own),
+        (IssueParts | ReceiveTransfers, Warehouse) => Some(Scope::Company),
+        (ReadStock | IssueParts | ReceiveTransfers, _) => None,
     }
 }
 
@@ -384,6 +415,31 @@ mod tests {
         assert_eq!(scope(&rep, Action::ConfigureCustomers), None);
         let agent = actor(&[Role::ServiceAgent], &[]);
         assert_eq!(scope(&agent, Action::ManageCustomers), None);
+    }
+
+    #[test]
+    fn prt_1_parts_and_stock_scope_per_role() {
+        let scope_of = |role, action| scope(&actor(&[role], &[2]), action);
+        assert_eq!(
+            scope_of(Role::Warehouse, Action::ManageStock),
+            Some(Scope::Company)
+        );
+        assert_eq!(
+            scope_of(Role::ServiceEngineer, Action::ReadStock),
+            Some(Scope::Own)
+        );
+        assert_eq!(
+            scope_of(Role::ServiceEngineer, Action::IssueParts),
+            Some(Scope::Own)
+        );
+        assert_eq!(scope_of(Role::ServiceEngineer, Action::ManageStock), None);
+        assert_eq!(
+            scope_of(Role::ServiceManager, Action::ReadStock),
+            Some(Scope::Region)
+        );
+        assert_eq!(scope_of(Role::ServiceManager, Action::IssueParts), None);
+        assert_eq!(scope_of(Role::SalesRep, Action::ReadParts), None);
+        assert_eq!(scope_of(Role::SalesRep, Action::ReadStock), None);
     }
 
     #[test]

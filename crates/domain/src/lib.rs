@@ -38,6 +38,7 @@ pub mod contracts;
 pub mod customers;
 pub mod deliveries;
 pub mod org;
+pub mod parts;
 pub mod pipeline;
 pub mod pricing;
 pub mod products;

@@ -13,6 +13,7 @@ pub mod customers;
 pub mod deliveries;
 pub mod development_plans;
 pub mod notifications;
+pub mod parts;
 pub mod pipeline;
 pub mod pricing;
 pub mod products;

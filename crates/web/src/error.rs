@@ -70,7 +70,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::Unauthenticated | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
         Error::Forbidden => StatusCode::FORBIDDEN,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Conflict { .. } => StatusCode::CONFLICT,
+        Error::Conflict { .. } | Error::Insufficient { .. } => StatusCode::CONFLICT,
         Error::Invalid(_) | Error::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -101,7 +101,7 @@ impl From<Error> for ApiError {
             } => {
                 out.fields.insert(f.to_owned(), message);
             }
-            Error::Refused { field, message, .. } => {
+            Error::Refused { field, message, .. } | Error::Insufficient { field, message, .. } => {
                 out.fields.insert(field.to_owned(), message);
             }
             Error::RateLimited { retry_after_s } => out.retry_after_s = Some(retry_after_s),

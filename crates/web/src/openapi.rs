@@ -91,6 +91,13 @@ use crate::api;
         api::service_ops::record_visit, api::service_ops::due, api::service_ops::generate,
         api::service_ops::evaluation, api::service_ops::evaluation_xlsx,
         api::service_ops::unreviewed, api::service_ops::review,
+        // PRT: spare parts.
+        api::parts::list_parts, api::parts::create_part, api::parts::get_part, api::parts::update_part,
+        api::parts::list_warehouses, api::parts::create_warehouse, api::parts::list_stock,
+        api::parts::stock_xlsx, api::parts::set_levels, api::parts::suggestion, api::parts::reorder,
+        api::parts::check, api::parts::receipt, api::parts::adjustment, api::parts::list_movements,
+        api::parts::movements_xlsx, api::parts::list_transfers, api::parts::send_transfer,
+        api::parts::receive_transfer, api::parts::issue, api::parts::return_parts,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

@@ -12,6 +12,7 @@ mod customers;
 mod deliveries;
 mod development_plans;
 mod maintenance;
+mod parts;
 mod pipeline;
 mod products;
 mod receivables;
@@ -132,6 +133,8 @@ impl App {
         self.load_receivables_demo(&billable).await?;
         self.load_service_demo().await?;
         self.load_maintenance_demo().await?;
+        // PRT: spare parts, after the service demo whose part requests they serve.
+        self.load_parts_demo().await?;
         Ok(true)
     }
 }

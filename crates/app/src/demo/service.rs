@@ -235,6 +235,7 @@ impl App {
         if d.stage == Stage::OnSite {
             for (code, name) in [("PWR-220", "电源板"), ("FUSE-5A", "保险丝 5A")] {
                 let input = PartRequestInput {
+                    part_id: None,
                     part_code: code.into(),
                     part_name: name.into(),
                     quantity: 1,

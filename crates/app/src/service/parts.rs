@@ -1,12 +1,14 @@
 //! SVC-5: the engineer asks the warehouse for parts; each request runs its own 24 h clock
-//! from the request to its fulfilment (or cancellation). The spare-parts module (PRT) will
-//! link requests to the catalog and stock; a request is kept to a code, a name and a quantity.
+//! from the request to its fulfilment (or cancellation). A request names a catalog part
+//! (PRT-3; free text for parts not in the catalog) and a quantity; a catalog part is
+//! fulfilled by issuing it from stock (`App::issue_part_request`).
 
 pub use medcrm_store::service::parts::PartRequestRow;
 
 use medcrm_domain::service::EventKind;
-use medcrm_store::Page;
+use medcrm_store::parts as catalog;
 use medcrm_store::service::parts::{self as store, NewPartRequest};
+use medcrm_store::{Page, Tx};
 
 use super::{apply, check_note, require_assignee, visible_ticket};
 use crate::customers::check_text;
@@ -21,6 +23,8 @@ pub struct PartRequestInput {
     pub part_name: String,
     pub quantity: i64,
     pub note: String,
+    /// PRT-3: the catalog part; its code and name then replace the free text.
+    pub part_id: Option<i64>,
 }
 
 impl App {
@@ -33,7 +37,8 @@ impl App {
     ) -> Result<PartRequestRow> {
         let mut fields = Fields::default();
         check_text(&mut fields, "part_code", &input.part_code, 0, 64);
-        check_text(&mut fields, "part_name", &input.part_name, 1, 200);
+        let min_name = usize::from(input.part_id.is_none());
+        check_text(&mut fields, "part_name", &input.part_name, min_name, 200);
         if !(1..=10_000).contains(&input.quantity) {
             fields.add("quantity", "1 to 10000");
         }
@@ -42,14 +47,28 @@ impl App {
         let mut tx = self.db.write().await?;
         let ticket = visible_ticket(&mut tx, ctx, Action::WorkTickets, ticket_id).await?;
         require_assignee(ctx, &ticket)?;
+        let (part_code, part_name) = match input.part_id {
+            Some(part_id) => {
+                let part = catalog::get_part(&mut tx, part_id)
+                    .await?
+                    .filter(|p| p.active)
+                    .ok_or_else(|| Error::invalid("part_id", "no such active part"))?;
+                (part.code, part.name)
+            }
+            None => (
+                input.part_code.trim().to_owned(),
+                input.part_name.trim().to_owned(),
+            ),
+        };
         let now = now_ms();
         let id = store::insert(
             &mut tx,
             &NewPartRequest {
                 ticket_id,
+                part_id: input.part_id,
                 region_id: ticket.region_id,
-                part_code: input.part_code.trim(),
-                part_name: input.part_name.trim(),
+                part_code: &part_code,
+                part_name: &part_name,
                 quantity: input.quantity,
                 note: input.note.trim(),
             },
@@ -57,7 +76,7 @@ impl App {
             now,
         )
         .await?;
-        let label = format!("{} × {}", input.part_name.trim(), input.quantity);
+        let label = format!("{part_name} × {}", input.quantity);
         apply(
             &mut tx,
             ctx,
@@ -84,14 +103,27 @@ impl App {
         id: i64,
         note: &str,
     ) -> Result<PartRequestRow> {
-        self.close_part_request(
+        let mut tx = self.db.write().await?;
+        let named = store::get(&mut tx, id).await?.and_then(|r| r.part_id);
+        if named.is_some() {
+            // PRT-3: a catalog part leaves stock only by an issue, which fulfils the request.
+            return Err(Error::Refused {
+                code: "issue_required",
+                field: "part_id",
+                message: format!("part request {id} names a catalog part: issue it from stock"),
+            });
+        }
+        let after = close_part_request(
+            &mut tx,
             ctx,
             id,
             note,
             Action::FulfilPartRequests,
             EventKind::PartFulfilled,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// SVC-5: the engineer (or the service manager) no longer needs the part; its clock is
@@ -105,66 +137,14 @@ impl App {
         let mut fields = Fields::default();
         check_note(&mut fields, "reason", reason, true);
         fields.finish()?;
-        self.close_part_request(
+        let mut tx = self.db.write().await?;
+        let after = close_part_request(
+            &mut tx,
             ctx,
             id,
             reason,
             Action::WorkTickets,
             EventKind::PartCancelled,
-        )
-        .await
-    }
-
-    async fn close_part_request(
-        &self,
-        ctx: &Ctx,
-        id: i64,
-        note: &str,
-        action: Action,
-        event: EventKind,
-    ) -> Result<PartRequestRow> {
-        let mut fields = Fields::default();
-        check_note(&mut fields, "note", note, false);
-        fields.finish()?;
-        let mut tx = self.db.write().await?;
-        let before = store::get(&mut tx, id)
-            .await?
-            .ok_or(Error::NotFound("part request"))?;
-        let ticket = visible_ticket(&mut tx, ctx, action, before.ticket_id)
-            .await
-            .map_err(|e| match e {
-                Error::NotFound(_) => Error::NotFound("part request"),
-                other => other,
-            })?;
-        if action == Action::WorkTickets {
-            require_assignee(ctx, &ticket)?;
-        }
-        let to = if event == EventKind::PartFulfilled {
-            "fulfilled"
-        } else {
-            "cancelled"
-        };
-        let now = now_ms();
-        store::close(&mut tx, id, to, ctx.actor.user_id, now)
-            .await
-            .map_err(|_| {
-                Error::conflict(
-                    Some("status"),
-                    format!("part request {id} is already {}", before.status),
-                )
-            })?;
-        apply(&mut tx, ctx, &ticket, event, now, Some(id), note.trim()).await?;
-        let after = store::get(&mut tx, id)
-            .await?
-            .ok_or(Error::NotFound("part request"))?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "part_request",
-            id,
-            to,
-            Some(&before),
-            Some(&after),
         )
         .await?;
         tx.commit().await?;
@@ -191,4 +171,53 @@ impl App {
         let regions = visible.regions();
         Ok(store::queue(&mut tx, regions.as_deref(), cursor, limit).await?)
     }
+}
+
+/// Closes a request as fulfilled or cancelled in the caller's transaction: checks the
+/// caller's scope for `action` reaches its ticket (an engineer's `WorkTickets` also needs the
+/// ticket assigned to them), closes it guarded (of two at once one gets 409), logs the
+/// ticket event that stops its clock, and audits. PRT-3 issues call it after booking stock.
+pub(crate) async fn close_part_request(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: i64,
+    note: &str,
+    action: Action,
+    event: EventKind,
+) -> Result<PartRequestRow> {
+    let mut fields = Fields::default();
+    check_note(&mut fields, "note", note, false);
+    fields.finish()?;
+    let before = store::get(tx, id)
+        .await?
+        .ok_or(Error::NotFound("part request"))?;
+    let ticket = visible_ticket(tx, ctx, action, before.ticket_id)
+        .await
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound("part request"),
+            other => other,
+        })?;
+    if action == Action::WorkTickets {
+        require_assignee(ctx, &ticket)?;
+    }
+    let to = if event == EventKind::PartFulfilled {
+        "fulfilled"
+    } else {
+        "cancelled"
+    };
+    let now = now_ms();
+    store::close(tx, id, to, ctx.actor.user_id, now)
+        .await
+        .map_err(|_| {
+            Error::conflict(
+                Some("status"),
+                format!("part request {id} is already {}", before.status),
+            )
+        })?;
+    apply(tx, ctx, &ticket, event, now, Some(id), note.trim()).await?;
+    let after = store::get(tx, id)
+        .await?
+        .ok_or(Error::NotFound("part request"))?;
+    audit::record(tx, ctx, "part_request", id, to, Some(&before), Some(&after)).await?;
+    Ok(after)
 }

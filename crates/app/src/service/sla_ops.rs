@@ -143,7 +143,7 @@ fn calendar_milestones(rules: &[medcrm_domain::service::sla::TargetRule]) -> Vec
 }
 
 /// Midnight starting `d` in business time.
-fn day_start_ms(d: Date) -> Result<i64> {
+pub(crate) fn day_start_ms(d: Date) -> Result<i64> {
     let z = d
         .in_tz(TIME_ZONE)
         .map_err(|e| Error::Internal(e.to_string()))?;

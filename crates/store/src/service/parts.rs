@@ -1,5 +1,6 @@
 //! SVC-5: parts an engineer asks the warehouse for. Each request runs its own 24 h clock
-//! (the `parts` clock with its id); the spare-parts module will link requests to stock.
+//! (the `parts` clock with its id); PRT-3 links a request to a catalog part and to the issue
+//! that fulfilled it.
 
 use crate::{Classify, Page, Result, Tx, exec, on};
 
@@ -25,12 +26,19 @@ pub struct PartRequestRow {
     pub due_at_ms: Option<i64>,
     /// The clock's state: running, met, breached, cancelled.
     pub clock_state: Option<String>,
+    /// PRT-3: the catalog part asked for (requests made before the catalog have none).
+    pub part_id: Option<i64>,
+    /// PRT-3: the ledger row of the issue that fulfilled it.
+    pub issue_movement_id: Option<i64>,
+    /// PRT-3: units of the issue returned since.
+    pub returned_qty: i64,
 }
 
 const SELECT: &str = "SELECT r.id, r.ticket_id, t.number AS ticket_number, \
     i.name AS institution_name, r.region_id, r.part_code, r.part_name, r.quantity, r.note, \
     r.status, r.requested_by, u.display_name AS requested_by_name, r.requested_at_ms, \
-    r.closed_by, r.closed_at_ms, k.due_at_ms, k.state AS clock_state \
+    r.closed_by, r.closed_at_ms, k.due_at_ms, k.state AS clock_state, r.part_id, \
+    r.issue_movement_id, r.returned_qty \
     FROM part_requests r JOIN service_tickets t ON t.id = r.ticket_id \
     JOIN institutions i ON i.id = t.institution_id JOIN users u ON u.id = r.requested_by \
     LEFT JOIN sla_clocks k ON k.ticket_id = r.ticket_id AND k.milestone = 'parts' \
@@ -38,6 +46,7 @@ const SELECT: &str = "SELECT r.id, r.ticket_id, t.number AS ticket_number, \
 
 pub struct NewPartRequest<'a> {
     pub ticket_id: i64,
+    pub part_id: Option<i64>,
     pub region_id: i64,
     pub part_code: &'a str,
     pub part_name: &'a str,
@@ -48,10 +57,10 @@ pub struct NewPartRequest<'a> {
 pub async fn insert(tx: &mut Tx, r: &NewPartRequest<'_>, by: i64, now_ms: i64) -> Result<i64> {
     on!(tx, c => sqlx::query_scalar(
         "INSERT INTO part_requests (ticket_id, region_id, part_code, part_name, quantity, note,
-            status, requested_by, requested_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8) RETURNING id")
+            status, requested_by, requested_at_ms, part_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8, $9) RETURNING id")
         .bind(r.ticket_id).bind(r.region_id).bind(r.part_code).bind(r.part_name)
-        .bind(r.quantity).bind(r.note).bind(by).bind(now_ms)
+        .bind(r.quantity).bind(r.note).bind(by).bind(now_ms).bind(r.part_id)
         .fetch_one(c).await)
     .db()
 }
@@ -73,6 +82,37 @@ pub async fn close(tx: &mut Tx, id: i64, to: &str, by: i64, now_ms: i64) -> Resu
         "UPDATE part_requests SET status = $2, closed_by = $3, closed_at_ms = $4
          WHERE id = $1 AND status = 'requested'")
         .bind(id).bind(to).bind(by).bind(now_ms).execute(c).await)
+    .db()?;
+    if n == 0 {
+        return Err(crate::Error::NotFound);
+    }
+    Ok(())
+}
+
+/// PRT-3: links a free-text request to the catalog part issued for it.
+pub async fn set_part(tx: &mut Tx, id: i64, part_id: i64) -> Result<()> {
+    exec!(tx, c => sqlx::query("UPDATE part_requests SET part_id = $2 WHERE id = $1")
+        .bind(id).bind(part_id).execute(c).await)
+    .db()?;
+    Ok(())
+}
+
+/// PRT-3: records the ledger row of the issue that fulfilled a request.
+pub async fn set_issue(tx: &mut Tx, id: i64, movement_id: i64) -> Result<()> {
+    exec!(tx, c => sqlx::query("UPDATE part_requests SET issue_movement_id = $2 WHERE id = $1")
+        .bind(id).bind(movement_id).execute(c).await)
+    .db()?;
+    Ok(())
+}
+
+/// PRT-3: counts `quantity` more units returned against an issued request, guarded so the
+/// returns never exceed the issue (of two returns at once that would, one gets `NotFound`).
+pub async fn add_returned(tx: &mut Tx, id: i64, quantity: i64) -> Result<()> {
+    let n = exec!(tx, c => sqlx::query(
+        "UPDATE part_requests SET returned_qty = returned_qty + $2
+         WHERE id = $1 AND status = 'fulfilled' AND issue_movement_id IS NOT NULL
+           AND returned_qty + $2 <= quantity")
+        .bind(id).bind(quantity).execute(c).await)
     .db()?;
     if n == 0 {
         return Err(crate::Error::NotFound);

@@ -32,3 +32,6 @@ mod service_work;
 mod short_search;
 mod sla;
 mod ui;
+// PRT: spare parts.
+mod parts;
+mod parts_ui;

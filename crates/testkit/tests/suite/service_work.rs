@@ -258,7 +258,7 @@ async fn svc_4_signature_must_be_a_png() {
     assert_eq!(t.fetch(&url, &north).await.0, StatusCode::NOT_FOUND);
 }
 
-async fn request_part(t: &TestApp, token: &str, ticket: &Value, name: &str) -> Value {
+pub async fn request_part(t: &TestApp, token: &str, ticket: &Value, name: &str) -> Value {
     let r = t
         .post(
             &format!("/api/v1/tickets/{}/part-requests", ticket["id"]),

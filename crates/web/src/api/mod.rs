@@ -21,6 +21,8 @@ pub mod service;
 pub mod service_ops;
 pub mod service_work;
 pub mod sla;
+// PRT: spare parts.
+pub mod parts;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -345,6 +347,8 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/exports/contacts.xlsx",
             get(imports::export_contacts_xlsx),
         )
+        // PRT: spare parts.
+        .merge(parts::routes())
 }
 
 /// An instant as RFC 3339 UTC.

@@ -287,6 +287,12 @@ pub struct PartRequest {
     pub due_at: Option<String>,
     /// The request's clock: running, met, breached, cancelled.
     pub clock_state: Option<String>,
+    /// PRT-3: the catalog part asked for.
+    pub part_id: Option<i64>,
+    /// PRT-3: the ledger row of the issue that fulfilled it.
+    pub issue_movement_id: Option<i64>,
+    /// PRT-3: units returned since the issue.
+    pub returned_qty: i64,
 }
 
 impl From<PartRequestRow> for PartRequest {
@@ -308,6 +314,9 @@ impl From<PartRequestRow> for PartRequest {
             closed_at: r.closed_at_ms.map(ts),
             due_at: r.due_at_ms.map(ts),
             clock_state: r.clock_state,
+            part_id: r.part_id,
+            issue_movement_id: r.issue_movement_id,
+            returned_qty: r.returned_qty,
         }
     }
 }
@@ -315,8 +324,13 @@ impl From<PartRequestRow> for PartRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartRequestBody {
+    /// PRT-3: the catalog part; its code and name then replace `part_code`/`part_name`.
+    #[serde(default)]
+    pub part_id: Option<i64>,
     #[serde(default)]
     pub part_code: String,
+    /// Required unless `part_id` is given.
+    #[serde(default)]
     pub part_name: String,
     /// 1–10000.
     pub quantity: i64,
@@ -351,6 +365,7 @@ pub async fn request_part(
     ApiJson(b): ApiJson<PartRequestBody>,
 ) -> Result<(StatusCode, Json<PartRequest>), ApiError> {
     let input = PartRequestInput {
+        part_id: b.part_id,
         part_code: b.part_code,
         part_name: b.part_name,
         quantity: b.quantity,

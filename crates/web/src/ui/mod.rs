@@ -19,6 +19,8 @@ mod receivables;
 mod service;
 mod service_ops;
 mod sla;
+// PRT: spare parts.
+mod parts;
 
 use std::collections::BTreeMap;
 
@@ -44,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .merge(sla::routes())
         .merge(service::routes())
         .merge(service_ops::routes())
+        // PRT: spare parts.
+        .merge(parts::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
@@ -382,6 +386,8 @@ impl PageCtx {
         let quality = may(Action::ReviewQualifications);
         nav.push(("/reviews", "nav.reviews", quality));
         nav.push(("/documents/expiring", "nav.expiring", quality));
+        // PRT: spare parts.
+        nav.push(("/parts", "nav.parts", may(Action::ReadParts)));
         nav.push(("/admin/users", "nav.users", may(Action::ManageUsers)));
         nav.push(("/admin/regions", "nav.regions", may(Action::ManageRegions)));
         nav.push(("/admin/calendar", "nav.calendar", may(Action::ReadCalendar)));
@@ -576,7 +582,8 @@ pub fn field_errors(e: medcrm_app::Error) -> Result<(StatusCode, FieldErrors), U
             status,
             FieldErrors::from([(field.unwrap_or("form").to_owned(), message)]),
         )),
-        medcrm_app::Error::Refused { field, message, .. } => {
+        medcrm_app::Error::Refused { field, message, .. }
+        | medcrm_app::Error::Insufficient { field, message, .. } => {
             Ok((status, FieldErrors::from([(field.to_owned(), message)])))
         }
         other => Err(UiError(other)),

@@ -429,6 +429,8 @@ fn clock_rows(list: &[ClockRecord]) -> Vec<ClockRow> {
 
 struct PartRow {
     id: i64,
+    /// PRT-3: a catalog part is issued from stock, not merely fulfilled.
+    part_id: Option<i64>,
     ticket_id: i64,
     ticket_number: String,
     customer: String,
@@ -449,6 +451,7 @@ fn part_rows(list: &[PartRequestRow]) -> Vec<PartRow> {
     list.iter()
         .map(|r| PartRow {
             id: r.id,
+            part_id: r.part_id,
             ticket_id: r.ticket_id,
             ticket_number: r.ticket_number.clone(),
             customer: r.institution_name.clone(),
@@ -755,6 +758,7 @@ pub async fn step(
             .map(drop),
         "parts" => {
             let input = PartRequestInput {
+                part_id: None,
                 part_code: f.get("part_code"),
                 part_name: f.get("part_name"),
                 quantity: int(&f, "quantity"),
@@ -793,6 +797,8 @@ struct PartsPage {
     t: Lang,
     shell: Shell,
     rows: Vec<PartRow>,
+    /// PRT-3: where the warehouse may issue from (central and regional stock).
+    sources: Vec<(i64, String)>,
     next: Option<String>,
     errors: FieldErrors,
 }
@@ -812,12 +818,22 @@ async fn parts_page(
     errors: FieldErrors,
 ) -> Result<Response, UiError> {
     let page = s.app.part_queue(ctx, cursor, None).await?;
+    let sources = match s.app.all_warehouses(ctx).await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|w| w.owner_id.is_none() && w.active)
+            .map(|w| (w.id, w.name))
+            .collect(),
+        Err(medcrm_app::Error::Forbidden) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     render(
         status,
         &PartsPage {
             t: p.t,
             shell: p.shell(ctx),
             rows: part_rows(&page.items),
+            sources,
             next: page
                 .next_cursor
                 .map(|c| format!("/service/part-requests?cursor={c}")),
@@ -846,6 +862,18 @@ pub async fn part_step(
     let back = crate::ui::safe_next(&f.get("next"));
     let result = match step.as_str() {
         "fulfil" => s.app.fulfil_part_request(&ctx, id, &f.get("note")).await,
+        "issue" => {
+            let input = medcrm_app::parts::issues::IssueInput {
+                warehouse_id: f.get("warehouse_id").parse().ok(),
+                part_id: None,
+                trace: f.get("trace"),
+                note: f.get("note"),
+            };
+            s.app
+                .issue_part_request(&ctx, id, input)
+                .await
+                .map(|r| r.request)
+        }
         "cancel" => s.app.cancel_part_request(&ctx, id, &f.get("reason")).await,
         _ => Err(medcrm_app::Error::NotFound("action")),
     };
