@@ -101,17 +101,34 @@ async fn sys_4_rep_signs_in_and_switches_to_english() {
     assert_eq!(page_lang(&c).await.as_deref(), Some("zh-CN"));
 
     // The switch sits in the user menu, which opens on click.
-    click(&c, Locator::Css(".usermenu summary")).await;
+    open_menu(&c).await;
     click(&c, Locator::Id("lang-switch")).await;
     c.wait()
         .for_element(Locator::Css("html[lang=en]"))
         .await
         .unwrap();
-    click(&c, Locator::Css(".usermenu summary")).await;
+    open_menu(&c).await;
     let logout = c.find(Locator::Id("logout")).await.unwrap();
     assert_eq!(logout.text().await.unwrap(), "Sign out");
     assert_eq!(page_lang(&c).await.as_deref(), Some("en"));
     c.close().await.unwrap();
+}
+
+/// Opens the user menu, clicking its summary until the menu is open: right after a
+/// navigation the page may still be settling and a click can be lost (CI saw the menu stay
+/// shut, its items unrendered).
+async fn open_menu(c: &fantoccini::Client) {
+    for _ in 0..20 {
+        if c.find(Locator::Css(".usermenu details[open]"))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        click(c, Locator::Css(".usermenu summary")).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the user menu does not open");
 }
 
 async fn click(c: &fantoccini::Client, what: Locator<'_>) {
