@@ -28,6 +28,7 @@
 //! another installation.
 
 mod columns;
+mod parts;
 mod table;
 
 use std::collections::{BTreeMap, HashMap};
@@ -43,9 +44,10 @@ use self::columns::YES_NO_LABELS;
 use self::columns::{CATEGORY_LABELS, choices};
 pub use self::columns::{
     CONTACT_COLUMNS, Column, INSTITUTION_COLUMNS, KIND_LABELS, LEVEL_LABELS, LINE_LABELS,
-    PRODUCT_COLUMNS, ROLE_LABELS,
+    MOVEMENT_COLUMNS, PART_COLUMNS, PRODUCT_COLUMNS, ROLE_LABELS, STOCK_COLUMNS,
 };
 pub use self::columns::{code_of, label_of};
+pub use self::parts::OPENING_REASON;
 pub use self::table::{
     Format, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Row, Table, parse_table, write_table,
 };
@@ -56,6 +58,7 @@ use crate::customers::{
 };
 use crate::error::Fields;
 use crate::org::region_tree;
+use crate::parts::{PartInput, check_part, insert_part};
 use crate::policy::{self, Action, Visible};
 use crate::products::{ProductInput, ProductQuery, check_product, insert_product};
 use crate::{App, Ctx, Error, MAX_PAGE_SIZE, Result, audit};
@@ -70,6 +73,10 @@ pub enum ImportKind {
     Contacts,
     /// PRD-1: the product catalog.
     Products,
+    /// PRT-1: the spare parts catalog.
+    Parts,
+    /// PRT-1/2: opening stock per part and location.
+    Stock,
 }
 
 impl ImportKind {
@@ -78,6 +85,8 @@ impl ImportKind {
             ImportKind::Institutions => "institutions",
             ImportKind::Contacts => "contacts",
             ImportKind::Products => "products",
+            ImportKind::Parts => "parts",
+            ImportKind::Stock => "stock",
         }
     }
 
@@ -86,14 +95,18 @@ impl ImportKind {
             ImportKind::Institutions => INSTITUTION_COLUMNS,
             ImportKind::Contacts => CONTACT_COLUMNS,
             ImportKind::Products => PRODUCT_COLUMNS,
+            ImportKind::Parts => PART_COLUMNS,
+            ImportKind::Stock => STOCK_COLUMNS,
         }
     }
 
     /// What the importer must be allowed to do.
-    fn action(self) -> Action {
+    pub fn action(self) -> Action {
         match self {
             ImportKind::Institutions | ImportKind::Contacts => Action::ManageCustomers,
             ImportKind::Products => Action::ManageProducts,
+            ImportKind::Parts => Action::ManageParts,
+            ImportKind::Stock => Action::ManageStock,
         }
     }
 }
@@ -105,8 +118,11 @@ impl FromStr for ImportKind {
             "institutions" => Ok(ImportKind::Institutions),
             "contacts" => Ok(ImportKind::Contacts),
             "products" => Ok(ImportKind::Products),
+            "parts" => Ok(ImportKind::Parts),
+            "stock" => Ok(ImportKind::Stock),
             other => Err(format!(
-                "`{other}` is not a kind of file; use institutions, contacts or products"
+                "`{other}` is not a kind of file; use institutions, contacts, products, parts \
+                 or stock"
             )),
         }
     }
@@ -151,6 +167,9 @@ pub struct Created {
     pub departments: u32,
     pub contacts: u32,
     pub products: u32,
+    pub parts: u32,
+    /// Stock rows (part and location) given an opening balance or levels.
+    pub stock: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -476,6 +495,9 @@ enum Plan {
     Contacts(Vec<NewContactRow>),
     /// `(row, product)`.
     Products(Vec<(u32, ProductInput)>),
+    /// `(row, part)`.
+    Parts(Vec<(u32, PartInput)>),
+    Stock(Vec<parts::StockRow>),
 }
 
 /// PRD-1: every product row checked as the product form checks it, the manufacturer found by
@@ -938,6 +960,8 @@ async fn check(
         ImportKind::Institutions => check_institutions(tx, ctx, scope, table, progress).await,
         ImportKind::Contacts => check_contacts(tx, ctx, scope, table, progress).await,
         ImportKind::Products => check_products(tx, table, progress).await,
+        ImportKind::Parts => parts::check_parts(tx, table, progress).await,
+        ImportKind::Stock => parts::check_stock(tx, table, progress).await,
     }
 }
 
@@ -951,6 +975,14 @@ fn planned(plan: &Plan) -> Created {
         },
         Plan::Products(rows) => Created {
             products: count(rows.len()),
+            ..Created::default()
+        },
+        Plan::Parts(rows) => Created {
+            parts: count(rows.len()),
+            ..Created::default()
+        },
+        Plan::Stock(rows) => Created {
+            stock: count(rows.len()),
             ..Created::default()
         },
         Plan::Contacts(rows) => {
@@ -1029,6 +1061,30 @@ async fn write(
                     return Ok(Err(refused(row, e)?));
                 }
                 created.products += 1;
+            }
+        }
+        Plan::Parts(rows) => {
+            progress.start(Phase::Writing, rows.len() as u64);
+            for (i, (row, input)) in rows.into_iter().enumerate() {
+                progress.advance(i as u64 + 1);
+                let written = match check_part(&input) {
+                    Ok(tracking) => insert_part(tx, ctx, &input, tracking).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = written {
+                    return Ok(Err(refused(row, e)?));
+                }
+                created.parts += 1;
+            }
+        }
+        Plan::Stock(rows) => {
+            progress.start(Phase::Writing, rows.len() as u64);
+            for (i, r) in rows.iter().enumerate() {
+                progress.advance(i as u64 + 1);
+                if let Err(e) = parts::write_stock(tx, ctx, r).await {
+                    return Ok(Err(refused(r.row, e)?));
+                }
+                created.stock += 1;
             }
         }
         Plan::Contacts(rows) => {
@@ -1180,6 +1236,8 @@ impl App {
             "departments": created.departments,
             "contacts": created.contacts,
             "products": created.products,
+            "parts": created.parts,
+            "stock": created.stock,
         });
         audit::record(
             &mut tx,

@@ -24,6 +24,12 @@ pub enum ImportCommand {
     /// Catalog entries (PRD-1): code, name, model, product line, manufacturer (by name) and
     /// unit required; import as a quality or director user.
     Products(ImportArgs),
+    /// Spare parts (PRT-1): code, name and unit required; unit cost in yuan, tracking, the
+    /// codes of the products each fits; import as a warehouse or admin user.
+    Parts(ImportArgs),
+    /// Opening stock (PRT-1/2) in the stock report's columns: part code, location (warehouse
+    /// code or name), quantity on hand, optional min/max; booked as receipts.
+    Stock(ImportArgs),
 }
 
 #[derive(Args)]
@@ -48,6 +54,10 @@ pub enum ExportCommand {
     Contacts(ExportArgs),
     /// The product catalog in the columns the import reads, with each current registration.
     Products(ExportArgs),
+    /// The parts catalog in the columns the import reads.
+    Parts(ExportArgs),
+    /// Stock per part and location (the stock report), in the columns the import reads.
+    Stock(ExportArgs),
 }
 
 #[derive(Args)]
@@ -113,6 +123,8 @@ pub async fn import(app: &App, command: &ImportCommand) -> anyhow::Result<()> {
         ImportCommand::Institutions(a) => (ImportKind::Institutions, a),
         ImportCommand::Contacts(a) => (ImportKind::Contacts, a),
         ImportCommand::Products(a) => (ImportKind::Products, a),
+        ImportCommand::Parts(a) => (ImportKind::Parts, a),
+        ImportCommand::Stock(a) => (ImportKind::Stock, a),
     };
     let ctx = app.ctx_as(&args.as_user, "cli-import").await?;
     let path = &args.file;
@@ -154,13 +166,14 @@ fn print_report(r: &ImportReport) -> anyhow::Result<()> {
             r.rows
         );
     }
-    let what = if r.kind == ImportKind::Products {
-        format!("{} products", c.products)
-    } else {
-        format!(
+    let what = match r.kind {
+        ImportKind::Products => format!("{} products", c.products),
+        ImportKind::Parts => format!("{} parts", c.parts),
+        ImportKind::Stock => format!("{} stock rows", c.stock),
+        ImportKind::Institutions | ImportKind::Contacts => format!(
             "{} institutions, {} departments, {} contacts",
             c.institutions, c.departments, c.contacts
-        )
+        ),
     };
     if r.dry_run {
         println!(
@@ -178,6 +191,8 @@ pub async fn export(app: &App, command: &ExportCommand) -> anyhow::Result<()> {
         ExportCommand::Institutions(a) => (ImportKind::Institutions, a),
         ExportCommand::Contacts(a) => (ImportKind::Contacts, a),
         ExportCommand::Products(a) => (ImportKind::Products, a),
+        ExportCommand::Parts(a) => (ImportKind::Parts, a),
+        ExportCommand::Stock(a) => (ImportKind::Stock, a),
     };
     let format = format_of(&args.file)?;
     if args.file.exists() && !args.force {
@@ -202,6 +217,14 @@ pub async fn export(app: &App, command: &ExportCommand) -> anyhow::Result<()> {
         ImportKind::Products => {
             let all = medcrm_app::products::ProductQuery::default();
             app.export_products(&ctx, &all, labels).await?
+        }
+        ImportKind::Parts => {
+            let all = medcrm_app::parts::PartQuery::default();
+            app.export_parts(&ctx, all, labels).await?
+        }
+        ImportKind::Stock => {
+            let all = medcrm_app::parts::stock::StockQuery::default();
+            app.export_stock(&ctx, all, labels).await?
         }
     };
     let rows = table.rows.len();

@@ -135,6 +135,16 @@ pub async fn compatible(tx: &mut Tx, part_id: i64) -> Result<Vec<CompatibleProdu
     .db()
 }
 
+/// `(part id, product code)` of every part's compatible products, for the catalog export
+/// (one read instead of one per part).
+pub async fn compatible_codes(tx: &mut Tx) -> Result<Vec<(i64, String)>> {
+    on!(tx, c => sqlx::query_as(
+        "SELECT pp.part_id, p.code FROM part_products pp
+         JOIN products p ON p.id = pp.product_id ORDER BY pp.part_id, p.code")
+        .fetch_all(c).await)
+    .db()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct WarehouseRecord {
     pub id: i64,

@@ -116,6 +116,76 @@ pub const PRODUCT_COLUMNS: &[Column] = &[
     export_only("registration_valid_to", "注册证有效期至", false),
 ];
 
+/// Spare parts: one row per catalog part (PRT-1). `products` lists the codes of the
+/// products the part fits, separated by `;`, `；`, `、` or `,`.
+pub const PART_COLUMNS: &[Column] = &[
+    export_only("id", "ID", true),
+    col("code", "配件编码", &["编码", "物料编码", "part code"]),
+    col("name", "配件名称", &["名称", "part"]),
+    col("spec", "规格", &["规格型号", "specification"]),
+    col("unit", "单位", &["计量单位"]),
+    col("unit_cost", "单价(元)", &["单价", "成本价", "unit cost"]),
+    col("tracking", "追溯", &["追溯方式", "管理方式"]),
+    col("active", "启用", &["是否启用"]),
+    col(
+        "products",
+        "适用产品",
+        &["适用产品编码", "compatible products"],
+    ),
+];
+
+/// `(code, labels)` of how a part is traced (PRT-1).
+pub const TRACKING_LABELS: &[(&str, &[&str])] = &[
+    ("none", &["无", "None", "不追溯"]),
+    ("serial", &["序列号", "Serial", "SN"]),
+    ("lot", &["批号", "Lot", "批次"]),
+];
+
+/// Stock: one row per part and location (PRT-1/2) — the stock report's columns, so a report
+/// exported from one installation imports as opening balances into another. The location is
+/// a warehouse's code or name; `on_hand` is received, `min_qty`/`max_qty` set when given.
+pub const STOCK_COLUMNS: &[Column] = &[
+    col("part_code", "配件编码", &["编码", "part code"]),
+    export_only("part_name", "配件名称", false),
+    export_only("unit", "单位", false),
+    col("warehouse", "库位", &["仓库", "仓库编码", "location"]),
+    number("on_hand", "在库", &["数量", "期初数量", "quantity"]),
+    export_only("faulty", "故障件", true),
+    export_only("in_transit", "在途", true),
+    number("min_qty", "下限", &["最低库存", "min"]),
+    number("max_qty", "上限", &["最高库存", "max"]),
+    export_only("low", "低于下限", false),
+];
+
+/// The movement report (PRT-2): the ledger, exported only (movements are made by the use
+/// cases, never imported).
+pub const MOVEMENT_COLUMNS: &[Column] = &[
+    export_only("at", "时间", false),
+    export_only("kind", "类型", false),
+    export_only("part_code", "配件编码", false),
+    export_only("part_name", "配件名称", false),
+    export_only("warehouse", "库位", false),
+    export_only("condition", "状态", false),
+    export_only("quantity", "数量", true),
+    export_only("balance_after", "结存", true),
+    export_only("unit_cost", "单价(元)", false),
+    export_only("reason", "原因", false),
+    export_only("by", "经办人", false),
+    export_only("ticket", "工单", false),
+];
+
+/// `(code, labels)` of the ledger's movement kinds and stock conditions (PRT-2).
+pub const MOVEMENT_KIND_LABELS: &[(&str, &[&str])] = &[
+    ("receipt", &["入库", "Receipt"]),
+    ("issue", &["出库(领用)", "Issue"]),
+    ("return", &["退回", "Return"]),
+    ("transfer_out", &["调拨出库", "Transfer out"]),
+    ("transfer_in", &["调拨入库", "Transfer in"]),
+    ("adjustment", &["调整", "Adjustment"]),
+];
+pub const CONDITION_LABELS: &[(&str, &[&str])] =
+    &[("good", &["良品", "Good"]), ("faulty", &["故障", "Faulty"])];
+
 /// `(code, labels)` of the product lines (PRD-1).
 pub const LINE_LABELS: &[(&str, &[&str])] = &[
     ("large_equipment", &["大型设备", "Large equipment", "设备"]),

@@ -3,7 +3,6 @@
 //! the ledger every movement writes ([`ledger::post`]), transfers ([`stock`]), and issues and
 //! returns against the engineers' part requests ([`issues`], SVC-5).
 
-pub mod export;
 pub mod issues;
 pub mod ledger;
 pub mod stock;
@@ -108,7 +107,7 @@ pub(crate) async fn active_part(tx: &mut Tx, id: i64, field: &'static str) -> Re
         .ok_or_else(|| Error::invalid(field, "no such active part"))
 }
 
-fn check_part(input: &PartInput) -> Result<Tracking> {
+pub(crate) fn check_part(input: &PartInput) -> Result<Tracking> {
     let mut fields = Fields::default();
     check_text(&mut fields, "code", &input.code, 1, 64);
     check_text(&mut fields, "name", &input.name, 1, 200);
@@ -137,6 +136,27 @@ async fn check_products(tx: &mut Tx, ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
+/// A checked part written with the products it fits and audited, in the caller's
+/// transaction: the form and the SYS-3 import both create parts through here.
+pub(crate) async fn insert_part(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    input: &PartInput,
+    tracking: Tracking,
+) -> Result<i64> {
+    check_products(tx, &input.product_ids).await?;
+    let code = input.code.trim();
+    let id = store::insert_part(tx, &part_fields(input, tracking), now_ms())
+        .await
+        .map_err(|e| part_conflict(e, code))?;
+    store::set_compatible(tx, id, &input.product_ids).await?;
+    let part = store::get_part(tx, id)
+        .await?
+        .ok_or(Error::NotFound("part"))?;
+    audit::record(tx, ctx, "part", id, "create", None, Some(&part)).await?;
+    Ok(id)
+}
+
 fn part_conflict(e: medcrm_store::Error, code: &str) -> Error {
     match e {
         medcrm_store::Error::Conflict(_) => {
@@ -152,14 +172,8 @@ impl App {
         require(&ctx.actor, Action::ManageParts)?;
         let tracking = check_part(&input)?;
         let mut tx = self.db.write().await?;
-        check_products(&mut tx, &input.product_ids).await?;
-        let code = input.code.trim();
-        let id = store::insert_part(&mut tx, &part_fields(&input, tracking), now_ms())
-            .await
-            .map_err(|e| part_conflict(e, code))?;
-        store::set_compatible(&mut tx, id, &input.product_ids).await?;
+        let id = insert_part(&mut tx, ctx, &input, tracking).await?;
         let view = part_view(&mut tx, &Visible::All, id).await?;
-        audit::record(&mut tx, ctx, "part", id, "create", None, Some(&view.part)).await?;
         tx.commit().await?;
         Ok(view)
     }

@@ -93,6 +93,54 @@ async fn movement_row(tx: &mut Tx, id: i64) -> Result<MovementRecord> {
         .ok_or(Error::NotFound("movement"))
 }
 
+/// Books a checked manual movement (receipt or adjustment) of an active part at a location
+/// the caller manages, audited, in the caller's transaction: the forms and the SYS-3 stock
+/// import both go through here.
+pub(crate) async fn book(tx: &mut Tx, ctx: &Ctx, m: &Movement<'_>) -> Result<MovementRecord> {
+    active_part(tx, m.part_id, "part_id").await?;
+    visible_warehouse(tx, ctx, Action::ManageStock, m.warehouse_id)
+        .await
+        .map_err(|_| Error::invalid("warehouse_id", "no such warehouse"))?;
+    let id = ledger::post(tx, ctx, m, now_ms()).await?;
+    let row = movement_row(tx, id).await?;
+    let kind = m.kind.map_or("movement", |k| k.code());
+    audit::record(tx, ctx, "stock_movement", id, kind, None, Some(&row)).await?;
+    Ok(row)
+}
+
+/// Sets checked `(min, max)` levels of an active part at a location the caller manages,
+/// audited, in the caller's transaction (the form and the SYS-3 stock import).
+pub(crate) async fn set_levels(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    part_id: i64,
+    warehouse_id: i64,
+    (min_qty, max_qty): (i64, i64),
+) -> Result<StockRecord> {
+    active_part(tx, part_id, "part_id").await?;
+    visible_warehouse(tx, ctx, Action::ManageStock, warehouse_id)
+        .await
+        .map_err(|_| Error::invalid("warehouse_id", "no such warehouse"))?;
+    let before = store::get_stock(tx, part_id, warehouse_id).await?;
+    let now = now_ms();
+    store::set_levels(tx, part_id, warehouse_id, min_qty, max_qty, now).await?;
+    ledger::alert_if_low(tx, part_id, warehouse_id, now).await?;
+    let after = store::get_stock(tx, part_id, warehouse_id)
+        .await?
+        .ok_or(Error::NotFound("stock"))?;
+    audit::record(
+        tx,
+        ctx,
+        "stock",
+        after.id,
+        "levels",
+        before.as_ref().map(|b| b as &dyn audit::ErasedJson),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
 impl App {
     /// PRT-2: parts received at a location (manual receipt, with its reason).
     pub async fn receive_stock(&self, ctx: &Ctx, c: StockChange) -> Result<MovementRecord> {
@@ -124,11 +172,6 @@ impl App {
         }
         rules::check_quantity(kind, c.quantity).map_err(|e| Error::invalid("quantity", e))?;
         let mut tx = self.db.write().await?;
-        active_part(&mut tx, c.part_id, "part_id").await?;
-        visible_warehouse(&mut tx, ctx, Action::ManageStock, c.warehouse_id)
-            .await
-            .map_err(|_| Error::invalid("warehouse_id", "no such warehouse"))?;
-        let now = now_ms();
         let m = Movement {
             kind: Some(kind),
             part_id: c.part_id,
@@ -138,18 +181,7 @@ impl App {
             reason: c.reason.trim(),
             ..Movement::default()
         };
-        let id = ledger::post(&mut tx, ctx, &m, now).await?;
-        let row = movement_row(&mut tx, id).await?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "stock_movement",
-            id,
-            kind.code(),
-            None,
-            Some(&row),
-        )
-        .await?;
+        let row = book(&mut tx, ctx, &m).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -289,27 +321,7 @@ impl App {
         require(&ctx.actor, Action::ManageStock)?;
         rules::check_levels(min_qty, max_qty).map_err(|e| Error::invalid("max_qty", e))?;
         let mut tx = self.db.write().await?;
-        active_part(&mut tx, part_id, "part_id").await?;
-        visible_warehouse(&mut tx, ctx, Action::ManageStock, warehouse_id)
-            .await
-            .map_err(|_| Error::invalid("warehouse_id", "no such warehouse"))?;
-        let before = store::get_stock(&mut tx, part_id, warehouse_id).await?;
-        let now = now_ms();
-        store::set_levels(&mut tx, part_id, warehouse_id, min_qty, max_qty, now).await?;
-        ledger::alert_if_low(&mut tx, part_id, warehouse_id, now).await?;
-        let after = store::get_stock(&mut tx, part_id, warehouse_id)
-            .await?
-            .ok_or(Error::NotFound("stock"))?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "stock",
-            after.id,
-            "levels",
-            before.as_ref().map(|b| b as &dyn audit::ErasedJson),
-            Some(&after),
-        )
-        .await?;
+        let after = set_levels(&mut tx, ctx, part_id, warehouse_id, (min_qty, max_qty)).await?;
         tx.commit().await?;
         Ok(after)
     }

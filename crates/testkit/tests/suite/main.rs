@@ -34,4 +34,5 @@ mod sla;
 mod ui;
 // PRT: spare parts.
 mod parts;
+mod parts_import;
 mod parts_ui;

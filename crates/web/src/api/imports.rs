@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medcrm_app::customers::InstitutionQuery;
 use medcrm_app::imports::{Format, ImportKind, ImportReport, Labels, MAX_FILE_BYTES, Quiet};
+use medcrm_app::parts::PartQuery;
 use medcrm_app::products::ProductQuery;
 use serde::{Deserialize, Serialize};
 
@@ -44,12 +45,15 @@ pub struct CreatedBody {
     pub departments: u32,
     pub contacts: u32,
     pub products: u32,
+    pub parts: u32,
+    /// Stock rows (part and location) given an opening balance or levels.
+    pub stock: u32,
 }
 
 /// The outcome of an import or a dry run.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ImportReportBody {
-    /// `institutions` or `contacts`.
+    /// `institutions`, `contacts`, `products`, `parts` or `stock`.
     pub kind: String,
     pub dry_run: bool,
     /// Data rows in the file (blank rows not counted).
@@ -80,6 +84,8 @@ impl From<ImportReport> for ImportReportBody {
                 departments: r.created.departments,
                 contacts: r.created.contacts,
                 products: r.created.products,
+                parts: r.created.parts,
+                stock: r.created.stock,
             },
             errors: r
                 .errors
@@ -260,7 +266,7 @@ impl ExportQuery {
 }
 
 /// `lang` of an export: Chinese labels (default) or codes.
-fn labels_of(lang: Option<&str>) -> Result<Labels, ApiError> {
+pub(crate) fn labels_of(lang: Option<&str>) -> Result<Labels, ApiError> {
     match lang {
         None | Some("" | "zh-CN" | "zh") => Ok(Labels::Chinese),
         Some("en") => Ok(Labels::Codes),
@@ -468,4 +474,104 @@ pub async fn export_contacts_xlsx(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     export(s, ctx, What::Contacts, q, Format::Xlsx).await
+}
+
+/// SYS-3, PRT-1: import spare parts (warehouse, admin): one row per part with code, name and
+/// unit; spec, unit cost in yuan, tracking (无/批号/序列号), active (是/否) and the codes of the
+/// products it fits (separated by `;`). All rows or none; codes new to the catalog.
+#[utoipa::path(post, path = "/api/v1/imports/parts", tag = "imports", security(("bearer" = [])),
+    params(ImportParams),
+    request_body(description = "The file: CSV (UTF-8 or GBK) or .xlsx.",
+        content(("text/csv"), ("application/octet-stream"))),
+    responses((status = 200, body = ImportReportBody, description = "Imported, or the dry run's report"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "The file is larger than 20 MiB"),
+        (status = 422, body = ErrorBody, description = "Bad parameter, unreadable file, or rows refused")))]
+pub async fn import_parts(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(p): ApiQuery<ImportParams>,
+    FileBody(body): FileBody,
+) -> Result<Json<ImportReportBody>, ApiError> {
+    import(s, ctx, ImportKind::Parts, p, body).await
+}
+
+/// SYS-3, PRT-1/2: import opening stock (warehouse, admin) in the stock report's columns: part
+/// code, location (warehouse code or name), quantity on hand (booked as a receipt with the
+/// reason 期初库存导入) and optionally min/max. A part that already has stock at the location
+/// is refused (an import twice must not double it). All rows or none.
+#[utoipa::path(post, path = "/api/v1/imports/stock", tag = "imports", security(("bearer" = [])),
+    params(ImportParams),
+    request_body(description = "The file: CSV (UTF-8 or GBK) or .xlsx.",
+        content(("text/csv"), ("application/octet-stream"))),
+    responses((status = 200, body = ImportReportBody, description = "Imported, or the dry run's report"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "The file is larger than 20 MiB"),
+        (status = 422, body = ErrorBody, description = "Bad parameter, unreadable file, or rows refused")))]
+pub async fn import_stock(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(p): ApiQuery<ImportParams>,
+    FileBody(body): FileBody,
+) -> Result<Json<ImportReportBody>, ApiError> {
+    import(s, ctx, ImportKind::Stock, p, body).await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PartExportQuery {
+    /// Part of the code, name or spec.
+    pub q: Option<String>,
+    /// Only parts that fit this product.
+    pub product_id: Option<i64>,
+    pub active: Option<bool>,
+    /// `zh-CN` (default) or `en`, as for institutions.
+    pub lang: Option<String>,
+}
+
+async fn export_parts(
+    s: AppState,
+    ctx: medcrm_app::Ctx,
+    q: PartExportQuery,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let labels = labels_of(q.lang.as_deref())?;
+    let query = PartQuery {
+        q: q.q,
+        product_id: q.product_id,
+        active: q.active,
+        cursor: None,
+        limit: None,
+    };
+    let table = s.app.export_parts(&ctx, query, labels).await?;
+    send_table(table, format, "parts").await
+}
+
+/// SYS-3, PRT-1: the parts catalog (with the catalog's filters) as CSV, in the import's
+/// columns.
+#[utoipa::path(get, path = "/api/v1/exports/parts.csv", tag = "imports", security(("bearer" = [])),
+    params(PartExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The CSV file"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_parts_csv(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(q): ApiQuery<PartExportQuery>,
+) -> Result<Response, ApiError> {
+    export_parts(s, ctx, q, Format::Csv).await
+}
+
+/// SYS-3, PRT-1: the parts catalog as an Excel workbook (.xlsx).
+#[utoipa::path(get, path = "/api/v1/exports/parts.xlsx", tag = "imports", security(("bearer" = [])),
+    params(PartExportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            body = Vec<u8>, description = "The workbook"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_parts_xlsx(
+    State(s): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(q): ApiQuery<PartExportQuery>,
+) -> Result<Response, ApiError> {
+    export_parts(s, ctx, q, Format::Xlsx).await
 }

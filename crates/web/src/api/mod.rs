@@ -31,6 +31,18 @@ use serde::Serialize;
 use crate::AppState;
 use crate::error::ApiError;
 
+/// A SYS-3 upload route: its body may be as large as the largest file (20 MiB); every other
+/// route keeps axum's 1 MiB.
+fn upload<H, T>(handler: H) -> axum::routing::MethodRouter<AppState>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    post(handler).layer(axum::extract::DefaultBodyLimit::max(
+        imports::MAX_IMPORT_BODY_BYTES,
+    ))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(receivables::routes())
@@ -304,24 +316,19 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/customer-rules/reevaluate",
             post(customers::reevaluate),
         )
-        // SYS-3: uploads up to 20 MiB on these two routes only; everything else keeps 1 MiB.
+        // SYS-3: uploads up to 20 MiB on the import routes only; everything else keeps 1 MiB.
         .route(
             "/api/v1/imports/institutions",
-            post(imports::import_institutions).layer(axum::extract::DefaultBodyLimit::max(
-                imports::MAX_IMPORT_BODY_BYTES,
-            )),
+            upload(imports::import_institutions),
         )
+        .route("/api/v1/imports/contacts", upload(imports::import_contacts))
+        .route("/api/v1/imports/products", upload(imports::import_products))
+        .route("/api/v1/imports/parts", upload(imports::import_parts))
+        .route("/api/v1/imports/stock", upload(imports::import_stock))
+        .route("/api/v1/exports/parts.csv", get(imports::export_parts_csv))
         .route(
-            "/api/v1/imports/contacts",
-            post(imports::import_contacts).layer(axum::extract::DefaultBodyLimit::max(
-                imports::MAX_IMPORT_BODY_BYTES,
-            )),
-        )
-        .route(
-            "/api/v1/imports/products",
-            post(imports::import_products).layer(axum::extract::DefaultBodyLimit::max(
-                imports::MAX_IMPORT_BODY_BYTES,
-            )),
+            "/api/v1/exports/parts.xlsx",
+            get(imports::export_parts_xlsx),
         )
         .route(
             "/api/v1/exports/products.csv",

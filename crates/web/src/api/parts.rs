@@ -18,7 +18,7 @@ use medcrm_app::parts::{
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::imports::send_table;
+use crate::api::imports::{labels_of, send_table};
 use crate::api::service_work::PartRequest;
 use crate::api::{Page, cursor, ts};
 use crate::error::{ApiError, ErrorBody};
@@ -399,14 +399,6 @@ pub async fn list_stock(
     Ok(Json(Page::from(page, Stock::from)))
 }
 
-fn english(lang: Option<&str>) -> Result<bool, ApiError> {
-    match lang {
-        None | Some("" | "zh-CN" | "zh") => Ok(false),
-        Some("en") => Ok(true),
-        Some(_) => Err(medcrm_app::Error::invalid("lang", "use zh-CN or en").into()),
-    }
-}
-
 /// PRT-1: the stock report as .xlsx (every row the filters and the caller's reach give).
 #[utoipa::path(get, path = "/api/v1/stock.xlsx", tag = "parts", security(("bearer" = [])),
     params(StockListQuery),
@@ -418,8 +410,8 @@ pub async fn stock_xlsx(
     Caller(ctx): Caller,
     ApiQuery(q): ApiQuery<StockListQuery>,
 ) -> Result<Response, ApiError> {
-    let en = english(q.lang.as_deref())?;
-    let table = s.app.export_stock(&ctx, stock_query(&q)?, en).await?;
+    let labels = labels_of(q.lang.as_deref())?;
+    let table = s.app.export_stock(&ctx, stock_query(&q)?, labels).await?;
     send_table(table, Format::Xlsx, "stock").await
 }
 
@@ -745,10 +737,10 @@ pub async fn movements_xlsx(
     Caller(ctx): Caller,
     ApiQuery(q): ApiQuery<MovementListQuery>,
 ) -> Result<Response, ApiError> {
-    let en = english(q.lang.as_deref())?;
+    let labels = labels_of(q.lang.as_deref())?;
     let table = s
         .app
-        .export_movements(&ctx, movement_query(&q)?, en)
+        .export_movements(&ctx, movement_query(&q)?, labels)
         .await?;
     send_table(table, Format::Xlsx, "movements").await
 }

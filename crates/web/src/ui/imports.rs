@@ -1,6 +1,7 @@
-//! SYS-3 in the browser: the upload page (a dry run by default, then a row-numbered report or
-//! "N rows imported"), the empty templates to fill in, and the export downloads behind the
-//! customer list's buttons (the list's filters, the caller's scope).
+//! SYS-3 in the browser: the upload pages — customers, and the warehouse's parts and opening
+//! stock — (a dry run by default, then a row-numbered report or "N rows imported"), the empty
+//! templates to fill in, and the export downloads behind the customer list's buttons (the
+//! list's filters, the caller's scope).
 
 use askama::Template;
 use axum::extract::State;
@@ -35,31 +36,98 @@ struct Guide {
     columns: Vec<(&'static str, &'static str, bool)>,
 }
 
-fn guides() -> Vec<Guide> {
-    let columns = |kind: ImportKind, required: &[&str]| {
-        kind.columns()
+fn guide(kind: ImportKind, title: &'static str, help: &'static str, required: &[&str]) -> Guide {
+    Guide {
+        kind: kind.code(),
+        title,
+        help,
+        columns: kind
+            .columns()
             .iter()
             .filter(|c| c.imported)
             .map(|c| (c.zh, c.field, required.contains(&c.field)))
-            .collect()
-    };
-    vec![
-        Guide {
-            kind: "institutions",
-            title: "imp.kind.institutions",
-            help: "imp.help.institutions",
-            columns: columns(
-                ImportKind::Institutions,
-                &["name", "kind", "province", "city"],
-            ),
-        },
-        Guide {
-            kind: "contacts",
-            title: "imp.kind.contacts",
-            help: "imp.help.contacts",
-            columns: columns(ImportKind::Contacts, &[]),
-        },
-    ]
+            .collect(),
+    }
+}
+
+/// Where an import page lives: the customers' (institutions, contacts) or the warehouse's
+/// (parts catalog, opening stock). Each has its own permission, kinds and way back.
+#[derive(Clone, Copy)]
+pub enum Desk {
+    Customers,
+    Parts,
+}
+
+impl Desk {
+    fn path(self) -> &'static str {
+        match self {
+            Desk::Customers => "/customers/import",
+            Desk::Parts => "/parts/import",
+        }
+    }
+
+    /// `(href, its title, the "view them" button)` of the page the import serves.
+    fn back(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Desk::Customers => ("/customers", "cus.title", "imp.view_customers"),
+            Desk::Parts => ("/parts", "prt.catalog", "imp.view_parts"),
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Desk::Customers => "imp.title",
+            Desk::Parts => "imp.title.parts",
+        }
+    }
+
+    /// Who may open the page (each kind's own permission is checked again on import).
+    fn action(self) -> Action {
+        match self {
+            Desk::Customers => Action::ManageCustomers,
+            Desk::Parts => Action::ManageStock,
+        }
+    }
+
+    fn guides(self) -> Vec<Guide> {
+        match self {
+            Desk::Customers => vec![
+                guide(
+                    ImportKind::Institutions,
+                    "imp.kind.institutions",
+                    "imp.help.institutions",
+                    &["name", "kind", "province", "city"],
+                ),
+                guide(
+                    ImportKind::Contacts,
+                    "imp.kind.contacts",
+                    "imp.help.contacts",
+                    &[],
+                ),
+            ],
+            Desk::Parts => vec![
+                guide(
+                    ImportKind::Parts,
+                    "imp.kind.parts",
+                    "imp.help.parts",
+                    &["code", "name", "unit"],
+                ),
+                guide(
+                    ImportKind::Stock,
+                    "imp.kind.stock",
+                    "imp.help.stock",
+                    &["part_code", "warehouse"],
+                ),
+            ],
+        }
+    }
+
+    fn default_kind(self) -> &'static str {
+        match self {
+            Desk::Customers => "institutions",
+            Desk::Parts => "parts",
+        }
+    }
 }
 
 /// The report as the page shows it.
@@ -69,9 +137,8 @@ struct ReportView {
     clean: bool,
     rows: u32,
     bad_rows: u32,
-    institutions: u32,
-    departments: u32,
-    contacts: u32,
+    /// `(i18n key, number)` of what was or would be created.
+    created: Vec<(&'static str, u32)>,
     errors: Vec<RowError>,
     more_errors: u32,
 }
@@ -84,9 +151,16 @@ impl From<ImportReport> for ReportView {
             clean: r.is_clean(),
             rows: r.rows,
             bad_rows: r.rows.saturating_sub(r.rows_ok),
-            institutions: r.created.institutions,
-            departments: r.created.departments,
-            contacts: r.created.contacts,
+            created: match r.kind {
+                ImportKind::Institutions | ImportKind::Contacts => vec![
+                    ("imp.institutions", r.created.institutions),
+                    ("cus.departments", r.created.departments),
+                    ("cus.contacts", r.created.contacts),
+                ],
+                ImportKind::Products => vec![("imp.products", r.created.products)],
+                ImportKind::Parts => vec![("imp.parts", r.created.parts)],
+                ImportKind::Stock => vec![("imp.stock_rows", r.created.stock)],
+            },
             errors: r.errors,
             more_errors: r.more_errors,
         }
@@ -94,10 +168,13 @@ impl From<ImportReport> for ReportView {
 }
 
 #[derive(Template)]
-#[template(path = "customers/import.html")]
+#[template(path = "import.html")]
 struct ImportPage {
     t: Lang,
     shell: Shell,
+    title: &'static str,
+    path: &'static str,
+    back: (&'static str, &'static str, &'static str),
     kind: String,
     dry_run: bool,
     error: Option<String>,
@@ -105,32 +182,56 @@ struct ImportPage {
     guides: Vec<Guide>,
 }
 
-fn page(
-    p: &PageCtx,
-    ctx: &Ctx,
-    status: StatusCode,
-    kind: &str,
+/// What the page shows besides its desk: the kind chosen, the dry-run box, and an error or
+/// a report.
+struct FormState {
+    kind: String,
     dry_run: bool,
     error: Option<String>,
     report: Option<ReportView>,
+}
+
+fn page(
+    desk: Desk,
+    p: &PageCtx,
+    ctx: &Ctx,
+    status: StatusCode,
+    st: FormState,
 ) -> Result<Response, UiError> {
     render(
         status,
         &ImportPage {
             t: p.t,
             shell: p.shell(ctx),
-            kind: kind.to_owned(),
-            dry_run,
-            error,
-            report,
-            guides: guides(),
+            title: desk.title(),
+            path: desk.path(),
+            back: desk.back(),
+            kind: st.kind,
+            dry_run: st.dry_run,
+            error: st.error,
+            report: st.report,
+            guides: desk.guides(),
         },
     )
 }
 
-pub async fn form(UiCaller(ctx): UiCaller, p: PageCtx) -> Result<Response, UiError> {
-    policy::require(&ctx.actor, Action::ManageCustomers)?;
-    page(&p, &ctx, StatusCode::OK, "institutions", true, None, None)
+async fn form(desk: Desk, ctx: &Ctx, p: &PageCtx) -> Result<Response, UiError> {
+    policy::require(&ctx.actor, desk.action())?;
+    let st = FormState {
+        kind: desk.default_kind().to_owned(),
+        dry_run: true,
+        error: None,
+        report: None,
+    };
+    page(desk, p, ctx, StatusCode::OK, st)
+}
+
+pub async fn customers_form(UiCaller(ctx): UiCaller, p: PageCtx) -> Result<Response, UiError> {
+    form(Desk::Customers, &ctx, &p).await
+}
+
+pub async fn parts_form(UiCaller(ctx): UiCaller, p: PageCtx) -> Result<Response, UiError> {
+    form(Desk::Parts, &ctx, &p).await
 }
 
 /// What the upload form sent.
@@ -163,7 +264,7 @@ async fn read_upload(
     };
     let mut form = multipart.map_err(|e| unreadable(e.status()))?;
     let mut upload = Upload {
-        kind: "institutions".into(),
+        kind: String::new(),
         dry_run: false,
         file_name: String::new(),
         bytes: axum::body::Bytes::new(),
@@ -189,32 +290,58 @@ async fn read_upload(
     Ok(upload)
 }
 
-pub async fn upload(
+pub async fn customers_upload(
     State(s): State<AppState>,
     UiCaller(ctx): UiCaller,
     p: PageCtx,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, UiError> {
-    policy::require(&ctx.actor, Action::ManageCustomers)?;
+    upload(Desk::Customers, &s, &ctx, &p, multipart).await
+}
+
+pub async fn parts_upload(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, UiError> {
+    upload(Desk::Parts, &s, &ctx, &p, multipart).await
+}
+
+async fn upload(
+    desk: Desk,
+    s: &AppState,
+    ctx: &Ctx,
+    p: &PageCtx,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, UiError> {
+    policy::require(&ctx.actor, desk.action())?;
     let up = match read_upload(multipart).await {
         Ok(up) => up,
         Err((status, message)) => {
-            return page(&p, &ctx, status, "institutions", true, Some(message), None);
+            let st = FormState {
+                kind: desk.default_kind().to_owned(),
+                dry_run: true,
+                error: Some(message),
+                report: None,
+            };
+            return page(desk, p, ctx, status, st);
         }
     };
     let refuse = |message: String| {
-        page(
-            &p,
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &up.kind,
-            up.dry_run,
-            Some(message),
-            None,
-        )
+        let st = FormState {
+            kind: up.kind.clone(),
+            dry_run: up.dry_run,
+            error: Some(message),
+            report: None,
+        };
+        page(desk, p, ctx, StatusCode::UNPROCESSABLE_ENTITY, st)
     };
-    let Ok(kind) = up.kind.parse::<ImportKind>() else {
-        return refuse("choose what the file contains".into());
+    // Only the kinds this page offers: a customer page never imports stock.
+    let offered = desk.guides().iter().any(|g| g.kind == up.kind);
+    let kind = match up.kind.parse::<ImportKind>() {
+        Ok(kind) if offered => kind,
+        _ => return refuse("choose what the file contains".into()),
     };
     if up.bytes.is_empty() {
         return refuse("choose a file to upload".into());
@@ -233,7 +360,7 @@ pub async fn upload(
     };
     let result = s
         .app
-        .import_file(&ctx, kind, format, up.bytes, up.dry_run, &Quiet)
+        .import_file(ctx, kind, format, up.bytes.clone(), up.dry_run, &Quiet)
         .await;
     match result {
         Ok(report) => {
@@ -243,16 +370,13 @@ pub async fn upload(
                 StatusCode::UNPROCESSABLE_ENTITY
             };
             // After a clean dry run the form is ready for the real import of the same file.
-            let dry_run_next = !(report.dry_run && report.is_clean());
-            page(
-                &p,
-                &ctx,
-                status,
-                kind.code(),
-                dry_run_next,
-                None,
-                Some(report.into()),
-            )
+            let st = FormState {
+                kind: kind.code().to_owned(),
+                dry_run: !(report.dry_run && report.is_clean()),
+                error: None,
+                report: Some(report.into()),
+            };
+            page(desk, p, ctx, status, st)
         }
         Err(medcrm_app::Error::Invalid(fields)) => {
             let message = fields.into_values().collect::<Vec<_>>().join("; ");
@@ -291,19 +415,19 @@ pub struct TemplateQuery {
     format: Option<String>,
 }
 
-/// An empty file with the headers of `kind`, in the page language.
+/// An empty file with the headers of `kind`, in the page language, for whoever may import it.
 pub async fn template(
     UiCaller(ctx): UiCaller,
     p: PageCtx,
     ApiQuery(q): ApiQuery<TemplateQuery>,
 ) -> Result<Response, UiError> {
-    policy::require(&ctx.actor, Action::ManageCustomers)?;
     let kind = q
         .kind
         .as_deref()
         .unwrap_or("institutions")
         .parse::<ImportKind>()
         .map_err(|e| UiError(medcrm_app::Error::invalid("kind", e)))?;
+    policy::require(&ctx.actor, kind.action())?;
     let format = format_of(q.format.as_deref())?;
     let bytes = file(import_template(kind, labels_of(p.t)), format).await?;
     Ok(download(bytes, format, kind.code()))

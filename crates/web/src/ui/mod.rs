@@ -87,13 +87,20 @@ pub fn routes() -> Router<AppState> {
         // SYS-3: the upload takes files up to 20 MiB; every other form keeps the 1 MiB limit.
         .route(
             "/customers/import",
-            get(imports::form)
-                .post(imports::upload)
+            get(imports::customers_form)
+                .post(imports::customers_upload)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     imports::MAX_UPLOAD_BODY_BYTES,
                 )),
         )
         .route("/customers/import/template", get(imports::template))
+        .route(
+            "/parts/import",
+            get(imports::parts_form).post(imports::parts_upload).layer(
+                axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BODY_BYTES),
+            ),
+        )
+        .route("/parts/import/template", get(imports::template))
         .route("/customers/export", get(imports::export))
         .route(
             "/customers/{id}",

@@ -12,6 +12,7 @@ use medcrm_app::domain::parts::{MovementKind, is_low};
 use medcrm_app::domain::pipeline::format_yuan;
 use medcrm_app::parts::stock::{MovementQuery, StockQuery};
 use medcrm_app::parts::{PartQuery, PartRecord, WarehouseRecord};
+use medcrm_app::policy::{self, Action};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -42,6 +43,9 @@ struct CatalogPage {
     q: String,
     rows: Vec<CatalogRow>,
     next: Option<String>,
+    export: String,
+    /// The warehouse may import parts and opening stock (SYS-3).
+    may_import: bool,
 }
 
 struct CatalogRow {
@@ -94,6 +98,12 @@ pub async fn catalog(
         &CatalogPage {
             t: p.t,
             shell: p.shell(&ctx),
+            export: format!(
+                "/api/v1/exports/parts.xlsx?q={}&lang={}",
+                urlencode(&text),
+                p.t.code()
+            ),
+            may_import: policy::scope(&ctx.actor, Action::ManageParts).is_some(),
             q: text,
             rows: page.items.into_iter().map(Into::into).collect(),
             next,
