@@ -393,6 +393,21 @@ fn coded(
     }
 }
 
+/// Why `code` may not stand on `row`: an earlier row of the file has it. Remembers the
+/// first row of each code.
+fn repeated(codes: &mut HashMap<String, u32>, code: &str, row: u32) -> Option<String> {
+    if code.is_empty() {
+        return None;
+    }
+    match codes.get(code) {
+        Some(first) => Some(format!("the same code as row {first} of this file")),
+        None => {
+            codes.insert(code.to_owned(), row);
+            None
+        }
+    }
+}
+
 /// A whole number, or `None` when blank; anything else is an error on `field`.
 fn whole(fields: &mut Fields, field: &'static str, text: Option<&str>) -> Option<i64> {
     let text = text?;
@@ -578,14 +593,11 @@ async fn check_products(
                 fields.add(field, message);
             }
         }
-        let code = input.code.clone();
-        if let Some(first) = codes.get(&code) {
-            fields.add("code", format!("the same code as row {first} of this file"));
-        } else if !code.is_empty() {
-            codes.insert(code.clone(), row.number);
-            if product_store::product_by_code(tx, &code).await?.is_some() {
-                fields.add("code", "a product with this code is already in the catalog");
-            }
+        let code = input.code.as_str();
+        if let Some(e) = repeated(&mut codes, code, row.number) {
+            fields.add("code", e);
+        } else if !code.is_empty() && product_store::product_by_code(tx, code).await?.is_some() {
+            fields.add("code", "a product with this code is already in the catalog");
         }
         if settle(&mut errors, &mapping, row.number, fields) {
             plan.push((row.number, input));

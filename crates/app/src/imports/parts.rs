@@ -20,8 +20,8 @@ use super::columns::{
     TRACKING_LABELS, YES_NO_LABELS,
 };
 use super::{
-    Errors, Labels, Mapping, Phase, Plan, Progress, Row, Table, coded, count, settle, table_of,
-    whole,
+    Errors, Labels, Mapping, Phase, Plan, Progress, Row, Table, coded, count, repeated, settle,
+    table_of, whole,
 };
 use crate::error::Fields;
 use crate::parts::ledger::Movement;
@@ -116,20 +116,23 @@ pub(super) async fn check_parts(
                 fields.add(field, message);
             }
         }
-        let code = input.code.trim().to_owned();
-        if let Some(first) = codes.get(&code) {
-            fields.add("code", format!("the same code as row {first} of this file"));
-        } else if !code.is_empty() {
-            codes.insert(code.clone(), row.number);
-            if part_store::part_by_code(tx, &code).await?.is_some() {
-                fields.add("code", "a part with this code is already in the catalog");
-            }
+        let code = input.code.trim();
+        if let Some(e) = repeated(&mut codes, code, row.number) {
+            fields.add("code", e);
+        } else if !code.is_empty() && part_store::part_by_code(tx, code).await?.is_some() {
+            fields.add("code", "a part with this code is already in the catalog");
         }
         if settle(&mut errors, &mapping, row.number, fields) {
             plan.push((row.number, input));
         }
     }
     Ok((Plan::Parts(plan), errors))
+}
+
+/// A sheet's next row (the header is row 1).
+fn push_row(rows: &mut Vec<Row>, cells: Vec<String>) {
+    let number = count(rows.len() + 2);
+    rows.push(Row { number, cells });
 }
 
 /// A warehouse by its code, else its name.
@@ -361,10 +364,7 @@ impl App {
                         _ => String::new(),
                     })
                     .collect();
-                rows.push(Row {
-                    number: count(rows.len() + 2),
-                    cells,
-                });
+                push_row(&mut rows, cells);
             }
             match page.next_cursor {
                 Some(c) if rows.len() < super::MAX_ROWS => q.cursor = Some(c),
@@ -413,10 +413,7 @@ impl App {
                         _ => String::new(),
                     })
                     .collect();
-                rows.push(Row {
-                    number: count(rows.len() + 2),
-                    cells,
-                });
+                push_row(&mut rows, cells);
             }
             match page.next_cursor {
                 Some(c) if rows.len() < super::MAX_ROWS => q.cursor = Some(c),
