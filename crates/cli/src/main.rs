@@ -63,13 +63,13 @@ enum Command {
     },
     /// Write a consistent snapshot of the SQLite database to FILE (safe while serving).
     Backup { file: PathBuf },
-    /// Import institutions, or departments and contacts, from .xlsx or .csv (SYS-3): all rows
-    /// or none; bad rows are listed with their row numbers.
+    /// Import institutions, contacts, products, spare parts or opening stock from .xlsx or .csv
+    /// (SYS-3): all rows or none; bad rows are listed with their row numbers.
     Import {
         #[command(subcommand)]
         command: imports::ImportCommand,
     },
-    /// Export institutions, or departments and contacts, to .xlsx or .csv (SYS-3).
+    /// Export institutions, contacts, products, spare parts or stock to .xlsx or .csv (SYS-3).
     Export {
         #[command(subcommand)]
         command: imports::ExportCommand,
