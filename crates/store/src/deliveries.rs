@@ -526,6 +526,14 @@ pub async fn update_device(tx: &mut Tx, id: i64, ch: &DeviceChange<'_>) -> Resul
     Ok(())
 }
 
+/// Moves a device from status `from` to `to` (a no-op if someone changed it meanwhile).
+pub async fn set_device_status(tx: &mut Tx, id: i64, from: &str, to: &str) -> Result<()> {
+    exec!(tx, c => sqlx::query("UPDATE installed_devices SET status = $3 WHERE id = $1 AND status = $2")
+        .bind(id).bind(from).bind(to).execute(c).await)
+    .db()?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DeviceFilter {
     /// Part of the serial, the product's code or name, or the customer's name.

@@ -18,8 +18,11 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use medcrm_domain::auth::Role;
 use medcrm_domain::calendar::{Calendar, TIME_ZONE};
+use medcrm_domain::deliveries::DeviceStatus;
 use medcrm_domain::service::sla::{self, Milestone, Target, TargetRule, TicketFacts};
-use medcrm_domain::service::{Channel, EventKind, Priority, TicketKind, TicketStatus};
+use medcrm_domain::service::{
+    Channel, EventKind, Priority, TicketKind, TicketStatus, device_status_after,
+};
 use medcrm_store::notifications::{self as inbox, NewNotification};
 use medcrm_store::service::{self as store, ClockValues, NewEvent, NewTicket, TicketFilter};
 use medcrm_store::{Page, Tx, customers as customer_store, deliveries, users};
@@ -264,6 +267,43 @@ pub(crate) async fn recompute(tx: &mut Tx, sla: &SlaContext, ticket: &TicketReco
 /// One step in a ticket's life: checks the move is allowed from where the ticket is, moves
 /// it (guarded, so of two people acting at once one gets 409), logs the event, recomputes
 /// the clocks and audits, all in the caller's transaction. Returns the ticket after.
+/// SVC-4, ORD-2: the ticket's device goes under repair when the engineer arrives on a repair
+/// and back in service when the ticket is done ([`device_status_after`]), audited as a change
+/// of the device.
+async fn follow_device(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    ticket: &TicketRecord,
+    event: EventKind,
+) -> Result<()> {
+    let Some(device_id) = ticket.device_id else {
+        return Ok(());
+    };
+    let Some(device) = deliveries::get_device(tx, device_id).await? else {
+        return Ok(());
+    };
+    let kind: TicketKind = ticket.kind.parse().map_err(Error::Internal)?;
+    let status: DeviceStatus = device.status.parse().map_err(Error::Internal)?;
+    let Some(next) = device_status_after(kind, event, status) else {
+        return Ok(());
+    };
+    deliveries::set_device_status(tx, device_id, status.code(), next.code()).await?;
+    let after = deliveries::get_device(tx, device_id)
+        .await?
+        .ok_or(Error::NotFound("device"))?;
+    audit::record(
+        tx,
+        ctx,
+        "device",
+        device_id,
+        "status",
+        Some(&device),
+        Some(&after),
+    )
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn apply(
     tx: &mut Tx,
     ctx: &Ctx,
@@ -324,6 +364,7 @@ pub(crate) async fn apply(
         Some(&after),
     )
     .await?;
+    follow_device(tx, ctx, &after, event).await?;
     Ok(after)
 }
 

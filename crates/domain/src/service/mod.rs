@@ -149,8 +149,43 @@ pub fn average_hundredths(sum: i64, count: i64) -> Option<i64> {
     (count > 0).then(|| (sum.saturating_mul(200) + count) / (2 * count))
 }
 
+/// SVC-4, ORD-2: what a repair does to its device. The engineer arriving on a repair puts an
+/// installed device under repair; the ticket completed, closed by phone or cancelled puts a
+/// device under repair back in service. `None`: the device keeps its status (a delivered or
+/// retired device is not touched, nor is a device on any other kind of ticket).
+pub fn device_status_after(
+    kind: TicketKind,
+    event: EventKind,
+    device: crate::deliveries::DeviceStatus,
+) -> Option<crate::deliveries::DeviceStatus> {
+    use crate::deliveries::DeviceStatus::{Installed, UnderRepair};
+    match (kind, event, device) {
+        (TicketKind::Repair, EventKind::Arrived, Installed) => Some(UnderRepair),
+        (
+            _,
+            EventKind::Completed | EventKind::ResolvedByPhone | EventKind::Cancelled,
+            UnderRepair,
+        ) => Some(Installed),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn svc_4_a_repair_puts_its_device_under_repair_until_it_is_done() {
+        use super::{EventKind as E, TicketKind as K, device_status_after as after};
+        use crate::deliveries::DeviceStatus::{Delivered, Installed, Retired, UnderRepair};
+        assert_eq!(after(K::Repair, E::Arrived, Installed), Some(UnderRepair));
+        assert_eq!(after(K::Repair, E::Arrived, Retired), None);
+        assert_eq!(after(K::Maintenance, E::Arrived, Installed), None);
+        for done in [E::Completed, E::ResolvedByPhone, E::Cancelled] {
+            assert_eq!(after(K::Repair, done, UnderRepair), Some(Installed));
+            assert_eq!(after(K::Repair, done, Delivered), None);
+        }
+        assert_eq!(after(K::Repair, E::Paused, UnderRepair), None);
+    }
+
     use super::*;
 
     #[test]

@@ -38,6 +38,11 @@ fn record() -> Value {
 /// A ticket completed by engineer.east with a record and a confirmation code.
 pub async fn completed(t: &TestApp) -> Value {
     let ticket = on_site(t).await;
+    complete(t, &ticket).await
+}
+
+/// engineer.east writes the record, takes the confirmation code and completes `ticket`.
+async fn complete(t: &TestApp, ticket: &Value) -> Value {
     let id = &ticket["id"];
     let engineer = t.login("engineer.east").await;
     let r = t
@@ -80,6 +85,60 @@ fn clocks<'a>(ticket: &'a Value, milestone: &str) -> Vec<&'a Value> {
 
 fn instant(s: &Value) -> jiff::Timestamp {
     s.as_str().unwrap().parse().unwrap()
+}
+
+async fn device_status(t: &TestApp, ticket: &Value) -> Value {
+    let manager = t.login("service.manager").await;
+    let r = t
+        .get(
+            &format!("/api/v1/devices/{}", ticket["device_id"]),
+            &manager,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["status"].clone()
+}
+
+#[tokio::test]
+async fn svc_4_a_repaired_device_is_under_repair_until_the_ticket_is_completed() {
+    let t = spawn_app().await;
+    let ticket = on_site(&t).await;
+    assert_eq!(device_status(&t, &ticket).await, "under_repair");
+    let done = complete(&t, &ticket).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(device_status(&t, &ticket).await, "installed");
+    // Both changes are in the device's history, newest first.
+    let admin = t.login("admin").await;
+    let log = t
+        .get(
+            &format!(
+                "/api/v1/audit?entity=device&entity_id={}&action=status&limit=2",
+                ticket["device_id"]
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{:?}", log.body);
+    let changes: Vec<(String, String)> = log.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let status = |side: &str| {
+                let device: Value = serde_json::from_str(e[side].as_str().unwrap()).unwrap();
+                device["status"].as_str().unwrap().to_owned()
+            };
+            (status("before"), status("after"))
+        })
+        .collect();
+    let change = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(
+        changes,
+        vec![
+            change("under_repair", "installed"),
+            change("installed", "under_repair")
+        ]
+    );
 }
 
 #[tokio::test]
