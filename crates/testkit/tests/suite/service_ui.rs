@@ -294,3 +294,93 @@ async fn svc_6_ui_an_unsatisfied_follow_up_lands_on_the_improvements_page() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn svc_7_ui_the_service_manager_corrects_an_event_time_and_the_clock_follows() {
+    let t = spawn_app().await;
+    let ticket = on_site(&t).await;
+    let id = ticket["id"].as_i64().unwrap();
+    let api = t.login("service.manager").await;
+    let before = t.get(&format!("/api/v1/tickets/{id}"), &api).await;
+    let event = |kind: &str| {
+        before.body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let arrived = event("arrived");
+    let requested = event("requested");
+    let page = format!("/service/tickets/{id}");
+    let post = format!("/service/tickets/{id}/actions/correct");
+    // The engineer sees no correction form and may not post one.
+    let mut engineer = browser(&t, "engineer.east").await;
+    assert!(!engineer.get(&page).await.body.contains(&post));
+    let denied = engineer
+        .post(
+            &post,
+            &[
+                ("event_id", &arrived.to_string()),
+                ("at", "2026-01-01T08:00"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+    let mut manager = browser(&t, "service.manager").await;
+    assert!(manager.get(&page).await.body.contains(&post));
+    // Before the request: refused with the reason above the log.
+    let bad = manager
+        .post(
+            &post,
+            &[
+                ("event_id", &arrived.to_string()),
+                ("at", "2000-01-01T08:00"),
+                ("reason", "补录"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"correct-error\""), "{}", bad.body);
+    assert!(bad.body.contains("cannot be before the request"));
+    // The request logged 30 hours late: moved back, the arrival now is past the on-site
+    // target (24 h), and the clock is recomputed as breached.
+    let earlier = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(30))
+        .unwrap()
+        .in_tz("Asia/Shanghai")
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    let api = t.login("service.manager").await;
+    let before = t.get(&format!("/api/v1/tickets/{id}"), &api).await;
+    assert_eq!(
+        crate::service::clock(&before.body, "on_site")["state"],
+        "met"
+    );
+    let done = manager
+        .post(
+            &post,
+            &[
+                ("event_id", &requested.to_string()),
+                ("at", &earlier),
+                ("reason", "电话记录补录"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let after = t.get(&format!("/api/v1/tickets/{id}"), &api).await;
+    assert_eq!(
+        crate::service::clock(&after.body, "on_site")["state"],
+        "breached"
+    );
+    let log = manager.get(&page).await;
+    assert!(
+        log.body.contains(&earlier.replace('T', " ")),
+        "the log shows the new time"
+    );
+}

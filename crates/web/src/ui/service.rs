@@ -488,6 +488,8 @@ struct Allowed {
     parts: bool,
     fulfil: bool,
     follow_up: bool,
+    /// SVC-7: correct when an event happened (the clocks are recomputed).
+    correct: bool,
 }
 
 fn allowed(ctx: &Ctx, t: &TicketRecord, paused: bool) -> Allowed {
@@ -510,12 +512,16 @@ fn allowed(ctx: &Ctx, t: &TicketRecord, paused: bool) -> Allowed {
         parts: assignee && matches!(s, "dispatched" | "on_site"),
         fulfil: may(ctx, Action::FulfilPartRequests),
         follow_up: may(ctx, Action::FollowUpTickets) && s == "completed",
+        correct: may(ctx, Action::CorrectTicketEvents),
     }
 }
 
 struct EventRow {
+    id: i64,
     kind_key: String,
     at: String,
+    /// The time as a `datetime-local` input holds it, for the correction form.
+    at_input: String,
     by: String,
     note: String,
 }
@@ -623,8 +629,10 @@ async fn ticket_page(
             .events
             .iter()
             .map(|e| EventRow {
+                id: e.id,
                 kind_key: format!("svc.event.{}", e.kind),
                 at: local_time(e.at_ms),
+                at_input: local_time(e.at_ms).replace(' ', "T"),
                 by: e.by_name.clone(),
                 note: e.note.clone(),
             })
@@ -685,6 +693,24 @@ fn int(f: &FormData, key: &str) -> i64 {
 
 fn opt_text(f: &FormData, key: &str) -> Option<String> {
     Some(f.get(key)).filter(|s| !s.trim().is_empty())
+}
+
+/// A refused correction's fields, named apart from the other forms' `at` and `reason` so the
+/// page shows them above the event log and nowhere else.
+fn correction_fields(e: medcrm_app::Error) -> medcrm_app::Error {
+    match e {
+        medcrm_app::Error::Invalid(fields) => medcrm_app::Error::Invalid(
+            fields
+                .into_iter()
+                .map(|(field, message)| match field {
+                    "at" => ("correct_at", message),
+                    "reason" => ("correct_reason", message),
+                    other => (other, message),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// One form on the ticket page; on success back to the ticket, else the page with errors.
@@ -756,6 +782,17 @@ pub async fn step(
             .complete_ticket(&ctx, id, at.as_deref(), &f.get("note"))
             .await
             .map(drop),
+        "correct" => app
+            .correct_event(
+                &ctx,
+                id,
+                int(&f, "event_id"),
+                &f.get("at"),
+                &f.get("reason"),
+            )
+            .await
+            .map(drop)
+            .map_err(correction_fields),
         "parts" => {
             let input = PartRequestInput {
                 part_id: None,
