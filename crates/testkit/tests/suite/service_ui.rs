@@ -39,7 +39,14 @@ async fn svc_1_ui_the_hotline_finds_a_device_and_opens_a_ticket_in_zh_and_en() {
         ))
         .await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.body.contains(&format!("value=\"{device}\"")));
+    // The customer's devices and contacts to pick from, the scanned device chosen.
+    assert!(form.body.contains("id=\"device-picker\""));
+    assert!(
+        form.body
+            .contains(&format!("<option value=\"{device}\" selected>"))
+    );
+    assert!(form.body.contains("id=\"contact-picker\""));
+    assert!(form.body.contains("瑞金医院"), "the customer is named");
 
     let bad = b
         .post(

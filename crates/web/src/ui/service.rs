@@ -289,10 +289,22 @@ struct NewPage {
     shell: Shell,
     v: TicketForm,
     customer: String,
+    /// The customer's devices `(id, serial · product)` and contacts `(id, name · phone)` to
+    /// pick from; empty when no customer is chosen yet (or the caller may not read them).
+    devices: Vec<(String, String)>,
+    contacts: Vec<(String, String)>,
     channels: Options,
     kinds: Options,
     priorities: Options,
     errors: FieldErrors,
+}
+
+/// What the caller may read, or nothing when they may not: a picker is a help, not a page.
+fn readable<T: Default>(r: medcrm_app::Result<T>) -> medcrm_app::Result<T> {
+    match r {
+        Err(medcrm_app::Error::Forbidden | medcrm_app::Error::NotFound(_)) => Ok(T::default()),
+        other => other,
+    }
 }
 
 fn opt_id(v: &str) -> Option<i64> {
@@ -307,15 +319,31 @@ async fn new_page(
     status: StatusCode,
     errors: FieldErrors,
 ) -> Result<Response, UiError> {
-    let customer = match opt_id(&v.institution_id) {
-        Some(id) => s
-            .app
-            .institution(ctx, id)
-            .await
-            .map(|i| i.view.record.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let (mut customer, mut devices, mut contacts) = (String::new(), Vec::new(), Vec::new());
+    if let Some(id) = opt_id(&v.institution_id) {
+        if let Some(i) = readable(s.app.institution(ctx, id).await.map(Some))? {
+            customer = i.view.record.name;
+            contacts = i
+                .contacts
+                .into_iter()
+                .map(|c| (c.id.to_string(), format!("{} · {}", c.name, c.phone)))
+                .collect();
+        }
+        let q = medcrm_app::deliveries::DeviceQuery {
+            institution_id: Some(id),
+            limit: Some(medcrm_app::MAX_PAGE_SIZE),
+            ..Default::default()
+        };
+        devices = readable(s.app.devices(ctx, &q).await.map(|p| p.items))?
+            .into_iter()
+            .map(|d| {
+                (
+                    d.id.to_string(),
+                    format!("{} · {} {}", d.serial, d.product_name, d.model),
+                )
+            })
+            .collect();
+    }
     let channels = options(Channel::ALL, Channel::code, "svc.channel")
         .into_iter()
         .filter(|(c, _)| *c != Channel::Plan.code())
@@ -327,6 +355,8 @@ async fn new_page(
             shell: p.shell(ctx),
             v,
             customer,
+            devices,
+            contacts,
             channels,
             kinds: options(TicketKind::ALL, TicketKind::code, "svc.kind"),
             priorities: options(Priority::ALL, Priority::code, "svc.priority"),
