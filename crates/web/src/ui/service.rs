@@ -289,10 +289,11 @@ struct NewPage {
     shell: Shell,
     v: TicketForm,
     customer: String,
-    /// The customer's devices `(id, serial · product)` and contacts `(id, name · phone)` to
-    /// pick from; empty when no customer is chosen yet (or the caller may not read them).
+    /// The customer's devices `(id, serial · product)` and contacts to pick from; empty when
+    /// no customer is chosen yet (or the caller may not read them).
     devices: Vec<(String, String)>,
-    contacts: Vec<(String, String)>,
+    /// `(id, name, phone)`: choosing one fills in the caller when it is blank.
+    contacts: Vec<(String, String, String)>,
     channels: Options,
     kinds: Options,
     priorities: Options,
@@ -326,7 +327,7 @@ async fn new_page(
             contacts = i
                 .contacts
                 .into_iter()
-                .map(|c| (c.id.to_string(), format!("{} · {}", c.name, c.phone)))
+                .map(|c| (c.id.to_string(), c.name, c.phone))
                 .collect();
         }
         let q = medcrm_app::deliveries::DeviceQuery {
