@@ -98,6 +98,9 @@ use crate::api;
         api::parts::check, api::parts::receipt, api::parts::adjustment, api::parts::list_movements,
         api::parts::movements_xlsx, api::parts::list_transfers, api::parts::send_transfer,
         api::parts::receive_transfer, api::parts::issue, api::parts::return_parts,
+        api::stock_counts::list_counts, api::stock_counts::open_count, api::stock_counts::get_count,
+        api::stock_counts::record_counts, api::stock_counts::submit_count,
+        api::stock_counts::approve_count, api::stock_counts::reject_count,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

@@ -3,6 +3,7 @@
 //! the ledger every movement writes ([`ledger::post`]), transfers ([`stock`]), and issues and
 //! returns against the engineers' part requests ([`issues`], SVC-5).
 
+pub mod counts;
 pub mod export;
 pub mod issues;
 pub mod ledger;

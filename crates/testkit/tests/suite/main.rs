@@ -33,5 +33,6 @@ mod short_search;
 mod sla;
 mod ui;
 // PRT: spare parts.
+mod counts;
 mod parts;
 mod parts_ui;

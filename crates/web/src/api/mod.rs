@@ -23,6 +23,7 @@ pub mod service_work;
 pub mod sla;
 // PRT: spare parts.
 pub mod parts;
+pub mod stock_counts;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -349,6 +350,7 @@ pub fn routes() -> Router<AppState> {
         )
         // PRT: spare parts.
         .merge(parts::routes())
+        .merge(stock_counts::routes())
 }
 
 /// An instant as RFC 3339 UTC.
