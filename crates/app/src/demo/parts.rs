@@ -1,10 +1,12 @@
 //! Demo spare parts (PRT): the central warehouse, the East and North regional ones, each
 //! engineer's own stock, parts that fit the demo's equipment, some stock below its minimum,
 //! a transfer in transit, and part requests linked to parts — one issued from the engineer's
-//! own stock, one pending within its 24 h clock and one late.
+//! own stock, one pending within its 24 h clock and one late; stock counts (PRT-4): one
+//! approved with a variance at the North warehouse, one awaiting approval at the East one.
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::parts::counts::{CountEntry, CountInput};
 use crate::parts::issues::IssueInput;
 use crate::parts::stock::{StockChange, TransferInput};
 use crate::parts::{PartInput, WarehouseInput};
@@ -147,7 +149,52 @@ impl App {
             reason: "华东季度补货".into(),
         };
         self.send_transfer(&wh, transfer).await?;
+        self.demo_counts(&wh, &warehouses, &parts).await?;
         self.link_demo_requests(&parts).await
+    }
+
+    /// North counted one fuse short, approved by the service manager; East's blind count of
+    /// last month waits for approval with one fuse short too.
+    async fn demo_counts(
+        &self,
+        wh: &Ctx,
+        warehouses: &[i64],
+        parts: &std::collections::BTreeMap<&str, i64>,
+    ) -> Result<()> {
+        let manager = self.ctx_as("service.manager", "demo").await?;
+        for (at, blind, note) in [
+            (2, false, "华北区域库季度盘点"),
+            (1, true, "华东区域库月度盲盘"),
+        ] {
+            let input = CountInput {
+                warehouse_id: warehouses[at],
+                blind,
+                note: note.into(),
+                part_ids: Vec::new(),
+            };
+            let sheet = self.open_stock_count(wh, input).await?;
+            // Everything as booked but one fuse short.
+            let entries = STOCK
+                .iter()
+                .filter(|(_, place, ..)| *place == at)
+                .map(|(code, _, quantity, ..)| CountEntry {
+                    part_id: parts[code],
+                    counted_qty: if *code == "FUSE-5A" {
+                        quantity - 1
+                    } else {
+                        *quantity
+                    },
+                })
+                .collect();
+            let id = sheet.count.id;
+            self.record_stock_count(wh, id, entries).await?;
+            self.submit_stock_count(wh, id).await?;
+            if !blind {
+                self.decide_stock_count(&manager, id, true, "盘亏 1 个：现场领用未登记，已核实")
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// The on-site ticket's requests: the free-text fuse issued from the engineer's own
