@@ -2,11 +2,12 @@
 //! immutable ledger. Every balance change goes through [`post`]: the ledger row and the
 //! guarded balance UPDATE in the caller's transaction, so a balance always equals the sum of
 //! its ledger and never goes negative, however many movements run at once. Stock counts
-//! (PRT-4, [`counts`]) post through it too.
+//! (PRT-4, [`counts`]) and purchasing (PRT-5, [`purchasing`]) post through it too.
 
 use crate::{Classify, Page, Result, Tx, exec, on};
 
 pub mod counts;
+pub mod purchasing;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct PartRecord {

@@ -101,6 +101,8 @@ use crate::api;
         api::stock_counts::list_counts, api::stock_counts::open_count, api::stock_counts::get_count,
         api::stock_counts::record_counts, api::stock_counts::submit_count,
         api::stock_counts::approve_count, api::stock_counts::reject_count,
+        api::purchasing::list_orders, api::purchasing::create_order, api::purchasing::get_order,
+        api::purchasing::receive, api::purchasing::close,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

@@ -36,3 +36,4 @@ mod ui;
 mod counts;
 mod parts;
 mod parts_ui;
+mod purchasing;

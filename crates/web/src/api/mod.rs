@@ -23,6 +23,7 @@ pub mod service_work;
 pub mod sla;
 // PRT: spare parts.
 pub mod parts;
+pub mod purchasing;
 pub mod stock_counts;
 
 use axum::Router;
@@ -351,6 +352,7 @@ pub fn routes() -> Router<AppState> {
         // PRT: spare parts.
         .merge(parts::routes())
         .merge(stock_counts::routes())
+        .merge(purchasing::routes())
 }
 
 /// An instant as RFC 3339 UTC.
