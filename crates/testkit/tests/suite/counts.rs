@@ -292,3 +292,40 @@ async fn prt_4_blind_count_hides_the_book_until_submitted_and_one_open_count_per
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(ledger(&t, &wh, parts[0], at).await.len(), 1);
 }
+
+#[tokio::test]
+async fn prt_4_demo_has_an_approved_count_with_a_variance_and_one_awaiting_approval() {
+    let t = spawn_app().await;
+    let manager = t.login("service.manager").await;
+    let counts = |status: &'static str| {
+        let t = &t;
+        let manager = &manager;
+        async move {
+            let r = t
+                .get(&format!("/api/v1/stock/counts?status={status}"), manager)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            r.body["items"].as_array().unwrap().clone()
+        }
+    };
+    let approved = counts("approved").await;
+    assert_eq!(approved.len(), 1);
+    let sheet = t
+        .get(
+            &format!("/api/v1/stock/counts/{}", approved[0]["id"]),
+            &manager,
+        )
+        .await;
+    let adjusted: Vec<&Value> = sheet.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["variance"] != 0)
+        .collect();
+    assert_eq!(adjusted.len(), 1, "{:?}", sheet.body);
+    assert_eq!(adjusted[0]["variance"], -1);
+    assert!(adjusted[0]["movement_id"].is_i64());
+    let waiting = counts("submitted").await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["blind"], true);
+}

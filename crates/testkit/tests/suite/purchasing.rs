@@ -328,3 +328,33 @@ async fn prt_5_an_order_closed_short_takes_no_receipt() {
         .await;
     assert_eq!(reading.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn prt_5_demo_has_a_po_partly_received_with_its_acceptance_record_and_one_open() {
+    let t = spawn_app().await;
+    let wh = t.login("warehouse").await;
+    let r = t.get("/api/v1/purchase-orders?status=open", &wh).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let orders = r.body["items"].as_array().unwrap();
+    assert_eq!(orders.len(), 2, "{:?}", r.body);
+    let mut partly = 0;
+    for o in orders {
+        let detail = t
+            .get(&format!("/api/v1/purchase-orders/{}", o["id"]), &wh)
+            .await;
+        let receipts = detail.body["receipts"].as_array().unwrap();
+        if let Some(record) = receipts.first() {
+            partly += 1;
+            assert_eq!(record["inspector_name"], "质量合规 何静");
+            let rejected = &record["lines"][0];
+            assert_eq!(
+                (&rejected["received_qty"], &rejected["accepted_qty"]),
+                (&json!(4), &json!(3))
+            );
+            assert_ne!(rejected["reject_reason"], "");
+            assert_eq!(detail.body["lines"][0]["outstanding_qty"], 7);
+        }
+    }
+    assert_eq!(partly, 1);
+    ledger_balances(&t, &wh).await;
+}
