@@ -334,7 +334,7 @@ impl App {
             let outstanding = rules::outstanding(line.quantity, line.accepted_qty);
             rules::check_receipt(outstanding, l.received_qty, l.accepted_qty)
                 .map_err(|why| over_ordered(l.line_no, why))?;
-            let tracking = line.tracking.parse::<Tracking>().unwrap_or(Tracking::None);
+            let tracking = line.tracking.parse::<Tracking>().map_err(Error::Internal)?;
             let trace = rules::check_trace(tracking, &l.trace, l.accepted_qty)
                 .map_err(|e| Error::invalid("lines", format!("line {}: trace: {e}", l.line_no)))?;
             checked.push((line, l, trace));

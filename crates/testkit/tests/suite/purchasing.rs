@@ -358,3 +358,39 @@ async fn prt_5_demo_has_a_po_partly_received_with_its_acceptance_record_and_one_
     assert_eq!(partly, 1);
     ledger_balances(&t, &wh).await;
 }
+
+#[tokio::test]
+async fn prt_5_concurrent_receipts_never_exceed_the_order() {
+    let t = spawn_app().await;
+    let wh = t.login("warehouse").await;
+    let at = central(&t, &wh, "T-PO-D").await;
+    let p = part(&t, &wh, "T-PD-1", "none").await;
+    let s = supplier(&t, "合格供应商 D", Some(true)).await;
+    let r = order(&t, &wh, s, at, json!([line(10, p)])).await;
+    let po = r.body["order"]["id"].as_i64().unwrap();
+    // Eight deliveries of 5 against an order of 10, all at once.
+    let client = reqwest::Client::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let call = client
+            .post(t.url(&format!("/api/v1/purchase-orders/{po}/receipts")))
+            .bearer_auth(&wh)
+            .json(&json!({"lines": [{"line_no": 1, "received_qty": 5, "accepted_qty": 5}]}));
+        tasks.spawn(async move { call.send().await.unwrap().status() });
+    }
+    let statuses = tasks.join_all().await;
+    let ok = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(ok, 2, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "the rest find the order closed: {statuses:?}"
+    );
+    assert_eq!(stock(&t, &wh, p, at).await["on_hand"], 10);
+    assert_eq!(sum(&ledger(&t, &wh, p, at).await), 10);
+    ledger_balances(&t, &wh).await;
+}
