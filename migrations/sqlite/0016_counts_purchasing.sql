@@ -41,6 +41,14 @@ CREATE TABLE stock_count_lines (
     CHECK ((counted_qty IS NULL) = (counted_by IS NULL))
 );
 
+-- Everyone who recorded a count on a sheet (a recount replaces the line's counted_by, not
+-- this): none of them approves the sheet.
+CREATE TABLE stock_count_counters (
+    count_id BIGINT NOT NULL REFERENCES stock_counts(id),
+    user_id  BIGINT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (count_id, user_id)
+);
+
 -- PRT-5: an order to a first-time-approved supplier (PRD-3), delivered to one location by
 -- its delivery date. Open until every line is accepted in full or it is closed short.
 CREATE TABLE purchase_orders (

@@ -297,7 +297,7 @@ impl App {
         let me = ctx.actor.user_id;
         let took_part = count.created_by == me
             || count.submitted_by == Some(me)
-            || lines.iter().any(|l| l.counted_by == Some(me));
+            || store::counted_by(&mut tx, id, me).await?;
         if took_part {
             return Err(Error::Refused {
                 code: "own_count",

@@ -101,7 +101,7 @@ pub async fn add_line(tx: &mut Tx, count_id: i64, part_id: i64) -> Result<()> {
 }
 
 /// Records what was counted of a part (adding the part to the sheet when it was not on it:
-/// found where the book has none).
+/// found where the book has none) and who counted it.
 pub async fn record_line(
     tx: &mut Tx,
     count_id: i64,
@@ -116,7 +116,22 @@ pub async fn record_line(
          DO UPDATE SET counted_qty = excluded.counted_qty, counted_by = excluded.counted_by")
         .bind(count_id).bind(part_id).bind(counted_qty).bind(by).execute(c).await)
     .db()?;
+    exec!(tx, c => sqlx::query(
+        "INSERT INTO stock_count_counters (count_id, user_id) VALUES ($1, $2)
+         ON CONFLICT (count_id, user_id) DO NOTHING")
+        .bind(count_id).bind(by).execute(c).await)
+    .db()?;
     Ok(())
+}
+
+/// Whether `user_id` recorded any count on the sheet (even one later recounted by another).
+pub async fn counted_by(tx: &mut Tx, count_id: i64, user_id: i64) -> Result<bool> {
+    let n: i64 = on!(tx, c => sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM stock_count_counters
+         WHERE count_id = $1 AND user_id = $2")
+        .bind(count_id).bind(user_id).fetch_one(c).await)
+    .db()?;
+    Ok(n > 0)
 }
 
 /// Locks a sheet that is still being counted (and marks it changed); false when it is not.

@@ -191,6 +191,26 @@ async fn prt_4_a_count_adjusts_only_when_approved_and_never_by_its_own_counter()
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(r.code(), "own_count");
     assert_eq!(stock(&t, &wh, parts2[0], at2).await["on_hand"], 4);
+    // Nor after the warehouse recounted the line the admin had counted.
+    let (at3, parts3) = stocked(&t, &wh, "E", &[2]).await;
+    let r = open(&t, &wh, at3, false).await;
+    let recounted = r.body["count"]["id"].as_i64().unwrap();
+    for (who, qty) in [(&admin, 1), (&wh, 2)] {
+        let r = record(
+            &t,
+            who,
+            recounted,
+            json!([{"part_id": parts3[0], "counted_qty": qty}]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    assert_eq!(
+        act(&t, &wh, recounted, "submit", "").await.status,
+        StatusCode::OK
+    );
+    let r = act(&t, &admin, recounted, "approve", "").await;
+    assert_eq!(r.code(), "own_count", "{:?}", r.body);
 
     // A rejection says why and moves nothing; the location can be counted again.
     let manager = t.login("service.manager").await;
