@@ -127,6 +127,15 @@ pub enum Action {
     IssueParts,
     /// PRT-2: receive a transfer (an engineer only into their own stock).
     ReceiveTransfers,
+    /// PRT-4: open count sheets, record what was counted, submit them (the warehouse).
+    CountStock,
+    /// PRT-4: approve or reject a submitted count, which adjusts the book to what was counted;
+    /// never the count's own counter.
+    ApproveCounts,
+    /// PRT-5: purchase orders, their receipts and acceptance records.
+    ReadPurchasing,
+    /// PRT-5: order from qualified suppliers, receive against orders, close orders.
+    ManagePurchasing,
 }
 
 /// The widest scope any of the actor's roles grants for `action`; `None` = not allowed.
@@ -286,6 +295,17 @@ fn role_scope(role: Role, action: Action) -> Option<Scope> {
         (ReadStock | IssueParts | ReceiveTransfers, ServiceEngineer) => Some(Scope::Own),
         (IssueParts | ReceiveTransfers, Warehouse) => Some(Scope::Company),
         (ReadStock | IssueParts | ReceiveTransfers, _) => None,
+        // PRT-4: the warehouse counts; a service manager (their region's locations and central
+        // stock) or an admin approves, so nobody adjusts the book on their own word.
+        (CountStock, Warehouse | Admin) => Some(Scope::Company),
+        (CountStock, _) => None,
+        (ApproveCounts, Admin) => Some(Scope::Company),
+        (ApproveCounts, ServiceManager) => Some(Scope::Region),
+        (ApproveCounts, _) => None,
+        // PRT-5: the warehouse buys and receives; finance, quality and the top read.
+        (ReadPurchasing | ManagePurchasing, Warehouse | Admin) => Some(Scope::Company),
+        (ReadPurchasing, Finance | Quality | SalesDirector | Executive) => Some(Scope::Company),
+        (ReadPurchasing | ManagePurchasing, _) => None,
     }
 }
 
@@ -440,6 +460,47 @@ mod tests {
         assert_eq!(scope_of(Role::ServiceManager, Action::IssueParts), None);
         assert_eq!(scope_of(Role::SalesRep, Action::ReadParts), None);
         assert_eq!(scope_of(Role::SalesRep, Action::ReadStock), None);
+    }
+
+    #[test]
+    fn prt_4_counts_are_kept_by_the_warehouse_and_approved_by_a_manager_or_admin() {
+        let scope_of = |role, action| scope(&actor(&[role], &[2]), action);
+        assert_eq!(
+            scope_of(Role::Warehouse, Action::CountStock),
+            Some(Scope::Company)
+        );
+        assert_eq!(scope_of(Role::Warehouse, Action::ApproveCounts), None);
+        assert_eq!(
+            scope_of(Role::ServiceManager, Action::ApproveCounts),
+            Some(Scope::Region)
+        );
+        assert_eq!(scope_of(Role::ServiceManager, Action::CountStock), None);
+        assert_eq!(
+            scope_of(Role::Admin, Action::ApproveCounts),
+            Some(Scope::Company)
+        );
+        assert_eq!(scope_of(Role::ServiceEngineer, Action::CountStock), None);
+        assert_eq!(scope_of(Role::ServiceEngineer, Action::ApproveCounts), None);
+    }
+
+    #[test]
+    fn prt_5_purchasing_scope_per_role() {
+        let scope_of = |role, action| scope(&actor(&[role], &[2]), action);
+        assert_eq!(
+            scope_of(Role::Warehouse, Action::ManagePurchasing),
+            Some(Scope::Company)
+        );
+        assert_eq!(
+            scope_of(Role::Finance, Action::ReadPurchasing),
+            Some(Scope::Company)
+        );
+        assert_eq!(scope_of(Role::Finance, Action::ManagePurchasing), None);
+        assert_eq!(scope_of(Role::Quality, Action::ManagePurchasing), None);
+        assert_eq!(
+            scope_of(Role::ServiceEngineer, Action::ReadPurchasing),
+            None
+        );
+        assert_eq!(scope_of(Role::SalesRep, Action::ReadPurchasing), None);
     }
 
     #[test]

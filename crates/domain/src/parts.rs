@@ -1,5 +1,6 @@
-//! PRT-1…3: spare parts. Kinds of location and movement, the sign every movement carries,
-//! what a transfer may connect, when stock is low and the min/max a location should keep.
+//! PRT-1…5: spare parts. Kinds of location and movement, the sign every movement carries,
+//! what a transfer may connect, when stock is low and the min/max a location should keep;
+//! stock count variances (PRT-4) and what a purchase receipt may bring in (PRT-5).
 
 codes!(
     /// PRT-1: what a part's issues must record to trace it.
@@ -130,6 +131,95 @@ pub fn suggest_levels(issued_in_window: i64) -> (i64, i64) {
     (cover(MIN_COVER_DAYS), cover(MAX_COVER_DAYS))
 }
 
+codes!(
+    /// PRT-4: a count sheet is filled in, submitted, then approved (its variances adjusted)
+    /// or rejected.
+    CountStatus {
+        Counting = "counting",
+        Submitted = "submitted",
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+);
+
+codes!(
+    /// PRT-5: an order is open until every line is accepted in full or it is closed short.
+    OrderStatus {
+        Open = "open",
+        Closed = "closed",
+    }
+);
+
+/// PRT-4: what approval adjusts a line by: counted − book. Zero needs no adjustment.
+pub fn variance(counted: i64, book: i64) -> i64 {
+    counted - book
+}
+
+/// PRT-5: what an order line still expects: ordered − accepted so far (rejected units do not
+/// count against the order; the supplier replaces them).
+pub fn outstanding(ordered: i64, accepted: i64) -> i64 {
+    (ordered - accepted).max(0)
+}
+
+/// PRT-5: a delivery of `received` units of which `accepted` passed inspection, against a
+/// line still expecting `outstanding`: received is 1…outstanding, accepted 0…received.
+pub fn check_receipt(outstanding: i64, received: i64, accepted: i64) -> Result<(), String> {
+    if !(1..=MAX_MOVEMENT_QTY).contains(&received) {
+        return Err(format!("received: 1 to {MAX_MOVEMENT_QTY}"));
+    }
+    if received > outstanding {
+        return Err(format!(
+            "{received} received but only {outstanding} still outstanding on the order"
+        ));
+    }
+    if !(0..=received).contains(&accepted) {
+        return Err(format!("accepted: 0 to the {received} received"));
+    }
+    Ok(())
+}
+
+/// Longest serial or lot number.
+pub const MAX_TRACE_CHARS: usize = 64;
+
+/// PRT-5: the trace a receipt line records for `accepted` units of a part tracked by
+/// `tracking`: a lot number for a lot, one distinct serial per accepted unit (separated by
+/// commas, spaces or new lines) for serials, nothing required otherwise. Returns it
+/// normalised (serials joined by ", ").
+pub fn check_trace(tracking: Tracking, trace: &str, accepted: i64) -> Result<String, String> {
+    let too_long = |t: &str| t.chars().count() > MAX_TRACE_CHARS;
+    match tracking {
+        _ if accepted == 0 => Ok(String::new()),
+        Tracking::None => Ok(String::new()),
+        Tracking::Lot => {
+            let lot = trace.trim();
+            if lot.is_empty() || too_long(lot) {
+                return Err(format!("the lot number, 1 to {MAX_TRACE_CHARS} characters"));
+            }
+            Ok(lot.to_owned())
+        }
+        Tracking::Serial => {
+            let serials: Vec<&str> = trace
+                .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if serials.len() as i64 != accepted {
+                return Err(format!(
+                    "one serial number per accepted unit: {accepted} expected, {} given",
+                    serials.len()
+                ));
+            }
+            if let Some(long) = serials.iter().find(|s| too_long(s)) {
+                return Err(format!("{long}: at most {MAX_TRACE_CHARS} characters"));
+            }
+            let distinct: std::collections::BTreeSet<&&str> = serials.iter().collect();
+            if distinct.len() != serials.len() {
+                return Err("a serial number is given twice".into());
+            }
+            Ok(serials.join(", "))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +268,48 @@ mod tests {
         assert_eq!(suggest_levels(1), (1, 1), "any demand keeps one");
         assert_eq!(suggest_levels(90), (30, 60));
         assert_eq!(suggest_levels(10), (4, 7));
+    }
+
+    #[test]
+    fn prt_4_variance_is_counted_minus_book() {
+        assert_eq!(variance(7, 10), -3);
+        assert_eq!(variance(12, 10), 2);
+        assert_eq!(variance(10, 10), 0);
+    }
+
+    #[test]
+    fn prt_5_receipts_never_exceed_what_is_outstanding() {
+        assert_eq!(outstanding(10, 4), 6);
+        assert_eq!(outstanding(10, 10), 0);
+        assert!(check_receipt(6, 6, 5).is_ok());
+        assert!(check_receipt(6, 7, 7).is_err(), "over the order");
+        assert!(check_receipt(6, 0, 0).is_err());
+        assert!(
+            check_receipt(6, 3, 4).is_err(),
+            "more accepted than received"
+        );
+        assert!(check_receipt(6, 3, -1).is_err());
+        assert!(check_receipt(0, 1, 1).is_err(), "nothing outstanding");
+    }
+
+    #[test]
+    fn prt_5_lots_and_serials_are_recorded_where_tracked() {
+        assert_eq!(check_trace(Tracking::None, "x", 3).unwrap(), "");
+        assert_eq!(
+            check_trace(Tracking::Lot, " L2026-01 ", 3).unwrap(),
+            "L2026-01"
+        );
+        assert!(check_trace(Tracking::Lot, " ", 3).is_err());
+        assert_eq!(
+            check_trace(Tracking::Lot, "", 0).unwrap(),
+            "",
+            "nothing accepted"
+        );
+        assert_eq!(
+            check_trace(Tracking::Serial, "SN1,SN2\nSN3", 3).unwrap(),
+            "SN1, SN2, SN3"
+        );
+        assert!(check_trace(Tracking::Serial, "SN1, SN2", 3).is_err());
+        assert!(check_trace(Tracking::Serial, "SN1 SN1", 2).is_err());
     }
 }

@@ -1,9 +1,13 @@
 //! PRT-1…3: the parts catalog, warehouses, stock per part and location, transfers and the
 //! immutable ledger. Every balance change goes through [`post`]: the ledger row and the
 //! guarded balance UPDATE in the caller's transaction, so a balance always equals the sum of
-//! its ledger and never goes negative, however many movements run at once.
+//! its ledger and never goes negative, however many movements run at once. Stock counts
+//! (PRT-4, [`counts`]) and purchasing (PRT-5, [`purchasing`]) post through it too.
 
 use crate::{Classify, Page, Result, Tx, exec, on};
+
+pub mod counts;
+pub mod purchasing;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct PartRecord {

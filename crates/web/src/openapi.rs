@@ -99,6 +99,11 @@ use crate::api;
         api::parts::check, api::parts::receipt, api::parts::adjustment, api::parts::list_movements,
         api::parts::movements_xlsx, api::parts::list_transfers, api::parts::send_transfer,
         api::parts::receive_transfer, api::parts::issue, api::parts::return_parts,
+        api::stock_counts::list_counts, api::stock_counts::open_count, api::stock_counts::get_count,
+        api::stock_counts::record_counts, api::stock_counts::submit_count,
+        api::stock_counts::approve_count, api::stock_counts::reject_count,
+        api::purchasing::list_orders, api::purchasing::create_order, api::purchasing::get_order,
+        api::purchasing::receive, api::purchasing::close,
     ),
     modifiers(&BearerAuth, &BodyErrors),
 )]

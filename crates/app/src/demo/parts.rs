@@ -1,11 +1,15 @@
 //! Demo spare parts (PRT): the central warehouse, the East and North regional ones, each
 //! engineer's own stock, parts that fit the demo's equipment, some stock below its minimum,
 //! a transfer in transit, and part requests linked to parts — one issued from the engineer's
-//! own stock, one pending within its 24 h clock and one late.
+//! own stock, one pending within its 24 h clock and one late; stock counts (PRT-4): one
+//! approved with a variance at the North warehouse, one awaiting approval at the East one;
+//! purchasing (PRT-5): an order partly received with its acceptance record, and one open.
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::parts::counts::{CountEntry, CountInput};
 use crate::parts::issues::IssueInput;
+use crate::parts::purchasing::{OrderInput, OrderLineInput, ReceiptInput, ReceiptLineInput};
 use crate::parts::stock::{StockChange, TransferInput};
 use crate::parts::{PartInput, WarehouseInput};
 use crate::products::ProductQuery;
@@ -147,7 +151,136 @@ impl App {
             reason: "华东季度补货".into(),
         };
         self.send_transfer(&wh, transfer).await?;
+        self.demo_counts(&wh, &warehouses, &parts).await?;
+        self.demo_purchasing(&wh, &warehouses, &parts).await?;
         self.link_demo_requests(&parts).await
+    }
+
+    /// North counted one fuse short, approved by the service manager; East's blind count of
+    /// last month waits for approval with one fuse short too.
+    async fn demo_counts(
+        &self,
+        wh: &Ctx,
+        warehouses: &[i64],
+        parts: &std::collections::BTreeMap<&str, i64>,
+    ) -> Result<()> {
+        let manager = self.ctx_as("service.manager", "demo").await?;
+        for (at, blind, note) in [
+            (2, false, "华北区域库季度盘点"),
+            (1, true, "华东区域库月度盲盘"),
+        ] {
+            let input = CountInput {
+                warehouse_id: warehouses[at],
+                blind,
+                note: note.into(),
+                part_ids: Vec::new(),
+            };
+            let sheet = self.open_stock_count(wh, input).await?;
+            // Everything as booked but one fuse short.
+            let entries = STOCK
+                .iter()
+                .filter(|(_, place, ..)| *place == at)
+                .map(|(code, _, quantity, ..)| CountEntry {
+                    part_id: parts[code],
+                    counted_qty: if *code == "FUSE-5A" {
+                        quantity - 1
+                    } else {
+                        *quantity
+                    },
+                })
+                .collect();
+            let id = sheet.count.id;
+            self.record_stock_count(wh, id, entries).await?;
+            self.submit_stock_count(wh, id).await?;
+            if !blind {
+                self.decide_stock_count(&manager, id, true, "盘亏 1 个：现场领用未登记，已核实")
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// To the first supplier approved in first-time review: power boards and filters for
+    /// central stock, partly received (one board failed its power-on test), and fuses for
+    /// East still to come.
+    async fn demo_purchasing(
+        &self,
+        wh: &Ctx,
+        warehouses: &[i64],
+        parts: &std::collections::BTreeMap<&str, i64>,
+    ) -> Result<()> {
+        let mut supplier = None;
+        for s in self.suppliers(wh, None, None, Some(50)).await?.items {
+            let detail = self.supplier(wh, s.id).await?;
+            if detail
+                .reviews
+                .first()
+                .is_some_and(|r| r.status == medcrm_domain::products::ReviewStatus::Approved.code())
+            {
+                supplier = Some(s.id);
+                break;
+            }
+        }
+        let Some(supplier_id) = supplier else {
+            return Ok(());
+        };
+        let in_days = |days: i64| {
+            let today = crate::customers::today();
+            today
+                .checked_add(jiff::Span::new().days(days))
+                .unwrap_or(today)
+                .to_string()
+        };
+        let line = |code: &str, quantity, unit_price_fen, standard: &str| OrderLineInput {
+            part_id: parts[code],
+            spec: String::new(),
+            quantity,
+            unit_price_fen,
+            quality_standard: standard.into(),
+        };
+        let central = OrderInput {
+            supplier_id,
+            warehouse_id: warehouses[0],
+            delivery_date: in_days(14),
+            note: "季度备件补货".into(),
+            lines: vec![
+                line("PWR-220", 10, 230_000, "GB 9706.1-2020，出厂检验报告"),
+                line("FLT-AIR", 50, 6_000, "企业标准 Q/RK 012-2024"),
+            ],
+        };
+        let order = self.create_purchase_order(wh, central).await?;
+        let quality = self.ctx_as("quality", "demo").await?;
+        let receipt = ReceiptInput {
+            inspector_id: Some(quality.actor.user_id),
+            note: "第一批到货".into(),
+            lines: vec![
+                ReceiptLineInput {
+                    line_no: 1,
+                    received_qty: 4,
+                    accepted_qty: 3,
+                    trace: "PWR2612001, PWR2612002, PWR2612003".into(),
+                    reject_reason: "1 块通电测试不合格，退回供应商".into(),
+                },
+                ReceiptLineInput {
+                    line_no: 2,
+                    received_qty: 50,
+                    accepted_qty: 50,
+                    trace: "FA-2612-01".into(),
+                    reject_reason: String::new(),
+                },
+            ],
+        };
+        self.receive_purchase_order(wh, order.order.id, receipt)
+            .await?;
+        let east = OrderInput {
+            supplier_id,
+            warehouse_id: warehouses[1],
+            delivery_date: in_days(7),
+            note: "华东保险丝补货".into(),
+            lines: vec![line("FUSE-5A", 200, 750, "GB/T 9364.1-2015")],
+        };
+        self.create_purchase_order(wh, east).await?;
+        Ok(())
     }
 
     /// The on-site ticket's requests: the free-text fuse issued from the engineer's own

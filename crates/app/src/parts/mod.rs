@@ -3,8 +3,10 @@
 //! the ledger every movement writes ([`ledger::post`]), transfers ([`stock`]), and issues and
 //! returns against the engineers' part requests ([`issues`], SVC-5).
 
+pub mod counts;
 pub mod issues;
 pub mod ledger;
+pub mod purchasing;
 pub mod stock;
 
 pub use medcrm_store::parts::{
@@ -26,7 +28,7 @@ use crate::policy::{Action, Visible, require};
 use crate::{App, Ctx, Error, Result, audit, now_ms, page_size};
 
 /// Largest unit cost accepted (¥10 million).
-const MAX_UNIT_COST_FEN: i64 = 1_000_000_000;
+pub(crate) const MAX_UNIT_COST_FEN: i64 = 1_000_000_000;
 /// How many products one part may list as compatible.
 const MAX_COMPATIBLE: usize = 200;
 
@@ -105,6 +107,17 @@ pub(crate) async fn active_part(tx: &mut Tx, id: i64, field: &'static str) -> Re
         .await?
         .filter(|p| p.active)
         .ok_or_else(|| Error::invalid(field, "no such active part"))
+}
+
+/// Whether `user_id` is an active user holding one of `roles`.
+pub(crate) async fn active_with_role(tx: &mut Tx, user_id: i64, roles: &[Role]) -> Result<bool> {
+    if users::get(tx, user_id).await?.is_none_or(|u| !u.active) {
+        return Ok(false);
+    }
+    let held = users::roles_of(tx, &[user_id]).await?;
+    Ok(held
+        .iter()
+        .any(|(_, r)| roles.iter().any(|role| role.code() == r)))
 }
 
 pub(crate) fn check_part(input: &PartInput) -> Result<Tracking> {
@@ -279,13 +292,10 @@ impl App {
         fields.finish()?;
         let kind = kind.map_err(|e| Error::invalid("kind", e))?;
         let mut tx = self.db.write().await?;
-        if let Some(owner) = input.owner_id {
-            let engineer = users::get(&mut tx, owner).await?.filter(|u| u.active);
-            let roles = users::roles_of(&mut tx, &[owner]).await?;
-            let is_engineer = roles.iter().any(|(_, r)| r == Role::ServiceEngineer.code());
-            if engineer.is_none() || !is_engineer {
-                return Err(Error::invalid("owner_id", "not an active service engineer"));
-            }
+        if let Some(owner) = input.owner_id
+            && !active_with_role(&mut tx, owner, &[Role::ServiceEngineer]).await?
+        {
+            return Err(Error::invalid("owner_id", "not an active service engineer"));
         }
         let id = store::insert_warehouse(
             &mut tx,

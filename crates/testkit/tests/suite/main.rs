@@ -33,6 +33,8 @@ mod short_search;
 mod sla;
 mod ui;
 // PRT: spare parts.
+mod counts;
 mod parts;
 mod parts_import;
 mod parts_ui;
+mod purchasing;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::service_work::on_site;
 
 /// A part of our own (the demo has its own codes).
-async fn part(t: &TestApp, wh: &str, code: &str, tracking: &str) -> i64 {
+pub(crate) async fn part(t: &TestApp, wh: &str, code: &str, tracking: &str) -> i64 {
     let r = t
         .post(
             "/api/v1/parts",
@@ -28,7 +28,7 @@ async fn warehouse(t: &TestApp, wh: &str, body: Value) -> i64 {
     r.body["id"].as_i64().unwrap()
 }
 
-async fn central(t: &TestApp, wh: &str, code: &str) -> i64 {
+pub(crate) async fn central(t: &TestApp, wh: &str, code: &str) -> i64 {
     warehouse(
         t,
         wh,
@@ -58,7 +58,7 @@ async fn own_stock(t: &TestApp, username: &str, region: &str) -> i64 {
     .await
 }
 
-async fn receive(t: &TestApp, wh: &str, part: i64, at: i64, quantity: i64) -> Reply {
+pub(crate) async fn receive(t: &TestApp, wh: &str, part: i64, at: i64, quantity: i64) -> Reply {
     t.post(
         "/api/v1/stock/receipts",
         wh,
@@ -67,7 +67,7 @@ async fn receive(t: &TestApp, wh: &str, part: i64, at: i64, quantity: i64) -> Re
     .await
 }
 
-async fn stock(t: &TestApp, token: &str, part: i64, at: i64) -> Value {
+pub(crate) async fn stock(t: &TestApp, token: &str, part: i64, at: i64) -> Value {
     let r = t
         .get(
             &format!("/api/v1/stock?part_id={part}&warehouse_id={at}"),
@@ -103,14 +103,14 @@ async fn issue(t: &TestApp, token: &str, request: i64, body: Value) -> Reply {
 }
 
 /// Every balance equals the sum of its ledger.
-async fn ledger_balances(t: &TestApp, wh: &str) {
+pub(crate) async fn ledger_balances(t: &TestApp, wh: &str) {
     let r = t.get("/api/v1/stock/check", wh).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["mismatches"], json!([]));
 }
 
 /// The signed quantities of every ledger row of a part at a location.
-async fn ledger(t: &TestApp, wh: &str, part: i64, at: i64) -> Vec<Value> {
+pub(crate) async fn ledger(t: &TestApp, wh: &str, part: i64, at: i64) -> Vec<Value> {
     let mut rows = Vec::new();
     let mut cursor = String::new();
     loop {
@@ -131,7 +131,7 @@ async fn ledger(t: &TestApp, wh: &str, part: i64, at: i64) -> Vec<Value> {
     }
 }
 
-fn sum(rows: &[Value]) -> i64 {
+pub(crate) fn sum(rows: &[Value]) -> i64 {
     rows.iter().map(|m| m["quantity"].as_i64().unwrap()).sum()
 }
 

@@ -66,3 +66,102 @@ async fn prt_3_ui_the_warehouse_issues_from_its_queue() {
     let ledger = b.get("/parts/movements?kind=issue").await;
     assert!(ledger.body.contains("[SN-9]"));
 }
+
+#[tokio::test]
+async fn prt_4_ui_the_warehouse_counts_and_a_service_manager_approves() {
+    let t = spawn_app().await;
+    let mut wh = t.browser();
+    wh.sign_in("warehouse").await;
+    let list = wh.get("/parts/counts").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains("待审批") && list.body.contains("已审批"),
+        "{}",
+        list.body
+    );
+    // A fresh count of central stock, counted and submitted through the forms.
+    let token = t.login("warehouse").await;
+    let central = t.get("/api/v1/warehouses", &token).await.body[0]["id"].clone();
+    let r = t
+        .post(
+            "/api/v1/stock/counts",
+            &token,
+            serde_json::json!({"warehouse_id": central}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["count"]["id"].as_i64().unwrap();
+    let page = format!("/parts/counts/{id}");
+    let mut fields: Vec<(String, String)> = r.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (format!("qty_{}", l["part_id"]), l["book_qty"].to_string()))
+        .collect();
+    fields[0].1 = "0".into();
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = wh.post(&format!("{page}/lines"), &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        wh.post(&format!("{page}/submit"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let sheet = wh.get(&page).await;
+    assert!(sheet.body.contains("待审批"));
+    assert!(
+        !sheet.body.contains("批准并调整库存"),
+        "the warehouse does not approve"
+    );
+
+    let mut manager = t.browser();
+    manager.sign_in("service.manager").await;
+    let r = manager
+        .post(&format!("{page}/reject"), &[("comment", "")])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a rejection says why"
+    );
+    let r = manager
+        .post(&format!("{page}/approve"), &[("comment", "复盘确认")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(manager.get(&page).await.body.contains("已审批"));
+}
+
+#[tokio::test]
+async fn prt_5_ui_purchase_orders_show_their_acceptance_records() {
+    let t = spawn_app().await;
+    let mut b = t.browser();
+    b.sign_in("quality").await;
+    let list = b.get("/parts/purchase-orders?status=open").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let first = list
+        .body
+        .split("href=\"/parts/purchase-orders/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    assert_eq!(first.len(), 2, "{}", list.body);
+    let mut records = 0;
+    for id in first {
+        let page = b.get(&format!("/parts/purchase-orders/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        if page.body.contains("通电测试不合格") {
+            records += 1;
+            assert!(page.body.contains("质量合规 何静"), "the inspector");
+        }
+    }
+    assert_eq!(records, 1);
+    let mut engineer = t.browser();
+    engineer.sign_in("engineer.east").await;
+    assert_eq!(
+        engineer.get("/parts/purchase-orders").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -23,6 +23,8 @@ pub mod service_work;
 pub mod sla;
 // PRT: spare parts.
 pub mod parts;
+pub mod purchasing;
+pub mod stock_counts;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -356,6 +358,8 @@ pub fn routes() -> Router<AppState> {
         )
         // PRT: spare parts.
         .merge(parts::routes())
+        .merge(stock_counts::routes())
+        .merge(purchasing::routes())
 }
 
 /// An instant as RFC 3339 UTC.

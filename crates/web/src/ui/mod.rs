@@ -20,6 +20,7 @@ mod service;
 mod service_ops;
 mod sla;
 // PRT: spare parts.
+mod counts_purchasing;
 mod parts;
 
 use std::collections::BTreeMap;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(service_ops::routes())
         // PRT: spare parts.
         .merge(parts::routes())
+        .merge(counts_purchasing::routes())
         .route("/", get(home::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
