@@ -165,3 +165,28 @@ async fn prt_5_ui_purchase_orders_show_their_acceptance_records() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn prt_5_ui_the_parts_tabs_offer_only_the_pages_the_user_may_open() {
+    let t = spawn_app().await;
+    let mut warehouse = t.browser();
+    warehouse.sign_in("warehouse").await;
+    let page = warehouse.get("/parts").await;
+    for tab in [
+        "href=\"/parts/stock\"",
+        "href=\"/parts/purchase-orders\"",
+        "href=\"/service/part-requests\"",
+    ] {
+        assert!(page.body.contains(tab), "warehouse: {tab}");
+    }
+    let mut engineer = t.browser();
+    engineer.sign_in("engineer.east").await;
+    let page = engineer.get("/parts/stock").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("href=\"/parts/stock\" class=\"active\""));
+    // Purchasing and the warehouse queue are not the engineer's: no tab, and 403 behind it.
+    assert!(!page.body.contains("href=\"/parts/purchase-orders\""));
+    assert!(!page.body.contains("href=\"/service/part-requests\""));
+    let orders = engineer.get("/parts/purchase-orders").await;
+    assert_eq!(orders.status, StatusCode::FORBIDDEN);
+}

@@ -317,6 +317,25 @@ const SERVICE_TABS: &[(&str, &str, Action)] = &[
     ),
 ];
 
+/// The parts section's pages (PRT), each shown to those allowed `action`; the warehouse's
+/// part-request queue lives with the service pages.
+const PARTS_TABS: &[(&str, &str, Action)] = &[
+    ("/parts", "prt.catalog", Action::ReadParts),
+    ("/parts/stock", "prt.stock", Action::ReadStock),
+    ("/parts/movements", "prt.movements", Action::ReadStock),
+    ("/parts/counts", "prt.counts", Action::ReadStock),
+    (
+        "/parts/purchase-orders",
+        "prt.purchase_orders",
+        Action::ReadPurchasing,
+    ),
+    (
+        "/service/part-requests",
+        "svc.part_queue",
+        Action::FulfilPartRequests,
+    ),
+];
+
 pub struct NavItem {
     pub href: &'static str,
     pub key: &'static str,
@@ -331,6 +350,8 @@ pub struct Shell {
     pub nav: Vec<NavItem>,
     /// The service section's tabs the caller may open (on `/service/…` pages only).
     pub service_tabs: Vec<NavItem>,
+    /// The parts section's tabs the caller may open (on `/parts…` pages only).
+    pub parts_tabs: Vec<NavItem>,
     pub path: String,
 }
 
@@ -428,8 +449,12 @@ impl PageCtx {
                 active: Some(href) == current,
             })
             .collect();
-        let service_tabs = if self.path.starts_with("/service/") {
-            SERVICE_TABS
+        // A section's tabs: the pages of `table` the caller may open, on that section's pages.
+        let tabs = |section: &str, table: &[(&'static str, &'static str, Action)]| {
+            if !self.path.starts_with(section) {
+                return Vec::new();
+            }
+            table
                 .iter()
                 .filter(|(_, _, action)| may(*action))
                 .map(|(href, key, _)| NavItem {
@@ -438,15 +463,16 @@ impl PageCtx {
                     active: self.path == *href,
                 })
                 .collect()
-        } else {
-            Vec::new()
         };
+        let service_tabs = tabs("/service/", SERVICE_TABS);
+        let parts_tabs = tabs("/parts", PARTS_TABS);
         Shell {
             csrf: self.csrf.clone(),
             display_name: a.display_name.clone(),
             role_labels: a.roles.iter().map(|r| role_label(self.t, *r)).collect(),
             nav,
             service_tabs,
+            parts_tabs,
             path: self.path.clone(),
         }
     }
