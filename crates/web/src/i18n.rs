@@ -1918,6 +1918,38 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("prt.accepted", "验收合格", "Accepted"),
     ("prt.acceptance", "到货验收记录", "Receipts and acceptance"),
     ("prt.inspector", "验收人", "Inspector"),
+    ("prt.inspector_me", "（本人）", "(me)"),
+    ("prt.note", "备注", "Note"),
+    ("prt.receive_delivery", "到货验收", "Receive a delivery"),
+    (
+        "prt.receive_help",
+        "只填本次到货的行：到货数、验收合格数；合格数入库，不合格需写拒收原因。按批号追溯的填批号，按序列号追溯的每件一个序列号（逗号分隔）。",
+        "Fill in only the lines delivered now: received and accepted; accepted units go into stock, rejected ones need a reason. Lot-traced parts take the lot, serial-traced parts one serial per unit (comma-separated).",
+    ),
+    ("prt.outstanding", "未交", "Outstanding"),
+    ("prt.trace_help.lot", "批号", "Lot"),
+    (
+        "prt.trace_help.serial",
+        "序列号，逗号分隔",
+        "Serials, comma-separated",
+    ),
+    ("prt.receive", "确认验收入库", "Accept into stock"),
+    ("prt.close_short", "短交关闭", "Close short"),
+    ("prt.close_reason", "关闭原因", "Why it is closed"),
+    ("prt.new_order", "新建采购订单", "New purchase order"),
+    ("prt.create_order", "创建订单", "Create order"),
+    ("prt.deliver_to", "交货库位", "Deliver to"),
+    ("prt.not_qualified", "未通过首营审核", "not qualified"),
+    (
+        "prt.supplier_help",
+        "只能向首营审核已通过的供应商下单。",
+        "Orders go only to suppliers approved in first-time review.",
+    ),
+    (
+        "prt.spec_default",
+        "默认为配件规格",
+        "The part's spec by default",
+    ),
     ("prt.reject_reason", "拒收原因", "Rejected because"),
 ];
 

@@ -190,3 +190,95 @@ async fn prt_5_ui_the_parts_tabs_offer_only_the_pages_the_user_may_open() {
     let orders = engineer.get("/parts/purchase-orders").await;
     assert_eq!(orders.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn prt_5_ui_the_warehouse_orders_from_a_qualified_supplier_and_receives_in_part() {
+    use crate::parts::{central, part, stock};
+    use crate::purchasing::{delivery_date, supplier};
+    let t = spawn_app().await;
+    let wh = t.login("warehouse").await;
+    let at = central(&t, &wh, "T-UI-PO").await;
+    let p = part(&t, &wh, "T-UI-P1", "lot").await;
+    let unqualified = supplier(&t, "未送审供应商 UI", None).await;
+    let qualified = supplier(&t, "合格供应商 UI", Some(true)).await;
+    let mut b = t.browser();
+    b.sign_in("warehouse").await;
+    let list = b.get("/parts/purchase-orders").await;
+    assert!(list.body.contains("id=\"new-order\""));
+    let form = b.get("/parts/purchase-orders/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("未送审供应商 UI（未通过首营审核）"));
+    let (at_s, p_s, date) = (at.to_string(), p.to_string(), delivery_date());
+    let order = |supplier: String| {
+        vec![
+            ("supplier_id", supplier),
+            ("warehouse_id", at_s.clone()),
+            ("delivery_date", date.clone()),
+            ("part_1", p_s.clone()),
+            ("quantity_1", "10".to_owned()),
+            ("price_1", "120.50".to_owned()),
+            ("standard_1", "GB 9706.1-2020".to_owned()),
+        ]
+    };
+    let fields = order(unqualified.to_string());
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = b.post("/parts/purchase-orders", &refs).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("id=\"order-errors\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("value=\"10\""),
+        "what was typed is kept"
+    );
+
+    let fields = order(qualified.to_string());
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = b.post("/parts/purchase-orders", &refs).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let page_path = created.location.unwrap();
+    let page = b.get(&page_path).await;
+    assert!(page.body.contains("id=\"receive-form\""));
+    assert!(page.body.contains("1,205.00"), "the total: 10 × ¥120.50");
+
+    // 6 delivered, 5 accepted under lot L-1, one rejected with its reason.
+    let receive = format!("{page_path}/receive");
+    let no_reason = b
+        .post(
+            &receive,
+            &[("received_1", "6"), ("accepted_1", "5"), ("trace_1", "L-1")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = b
+        .post(
+            &receive,
+            &[
+                ("received_1", "6"),
+                ("accepted_1", "5"),
+                ("trace_1", "L-1"),
+                ("reject_1", "外壳破损"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(stock(&t, &wh, p, at).await["on_hand"], 5);
+    let page = b.get(&page_path).await;
+    assert!(page.body.contains("外壳破损"));
+    // Closed short with a reason: no more receipts.
+    let closed = b
+        .post(&format!("{page_path}/close"), &[("reason", "供应商停产")])
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    let page = b.get(&page_path).await;
+    assert!(!page.body.contains("id=\"receive-form\""));
+    // An engineer may not order.
+    let mut engineer = t.browser();
+    engineer.sign_in("engineer.east").await;
+    assert_eq!(
+        engineer.get("/parts/purchase-orders/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

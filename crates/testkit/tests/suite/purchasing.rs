@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::parts::{central, ledger, ledger_balances, part, stock, sum};
 
 /// A new supplier; `decision` is its first-time review (none: never submitted).
-async fn supplier(t: &TestApp, name: &str, decision: Option<bool>) -> i64 {
+pub async fn supplier(t: &TestApp, name: &str, decision: Option<bool>) -> i64 {
     let quality = t.login("quality").await;
     let r = t
         .post(
@@ -45,7 +45,7 @@ async fn supplier(t: &TestApp, name: &str, decision: Option<bool>) -> i64 {
 }
 
 /// A delivery date two days ahead (UTC, so after today in Asia/Shanghai too).
-fn delivery_date() -> String {
+pub fn delivery_date() -> String {
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48);
     later.to_string()[..10].to_owned()
 }

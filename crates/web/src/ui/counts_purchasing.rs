@@ -1,6 +1,7 @@
 //! PRT-4/5 pages: count sheets (the warehouse records and submits what it counted; a service
-//! manager or admin approves or rejects), and purchase orders with their receipts and
-//! acceptance records (read; orders and receipts are made through the API).
+//! manager or admin approves or rejects), and purchase orders: the new-order form (qualified
+//! suppliers, up to [`NEW_LINES`] lines), each order with its lines, the receipt form (received,
+//! accepted, lot/serial and why units were rejected) and the acceptance records.
 
 use askama::Template;
 use axum::Router;
@@ -9,10 +10,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use medcrm_app::Ctx;
+use medcrm_app::domain::auth::Role;
 use medcrm_app::domain::parts::CountStatus;
 use medcrm_app::domain::pipeline::format_yuan;
+use medcrm_app::domain::pipeline::parse_yuan;
 use medcrm_app::parts::counts::{CountEntry, CountLine, CountQuery, CountRecord};
-use medcrm_app::parts::purchasing::{OrderQuery, OrderView};
+use medcrm_app::parts::purchasing::{
+    OrderInput, OrderLineInput, OrderQuery, OrderView, ReceiptInput, ReceiptLineInput,
+};
 use medcrm_app::policy::{self, Action};
 use serde::Deserialize;
 
@@ -20,15 +25,17 @@ use crate::AppState;
 use crate::error::UiError;
 use crate::extract::{ApiPath, ApiQuery, UiCaller};
 use crate::i18n::Lang;
-use crate::ui::{FieldErrors, FormData, PageCtx, Shell, after_post, local_time, render};
+use crate::ui::{FieldErrors, FormData, PageCtx, Shell, after_post, local_time, readable, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/parts/counts", get(counts))
         .route("/parts/counts/{id}", get(count))
         .route("/parts/counts/{id}/{step}", post(count_step))
-        .route("/parts/purchase-orders", get(orders))
+        .route("/parts/purchase-orders", get(orders).post(create_order))
+        .route("/parts/purchase-orders/new", get(new_order))
         .route("/parts/purchase-orders/{id}", get(order))
+        .route("/parts/purchase-orders/{id}/{step}", post(order_step))
 }
 
 #[derive(Deserialize, Default)]
@@ -228,6 +235,7 @@ struct OrdersPage {
     status: String,
     rows: Vec<OrderRow>,
     next: Option<String>,
+    may_order: bool,
 }
 
 pub async fn orders(
@@ -251,6 +259,7 @@ pub async fn orders(
             next: page
                 .next_cursor
                 .map(|c| format!("/parts/purchase-orders?status={status}&cursor={c}")),
+            may_order: policy::scope(&ctx.actor, Action::ManagePurchasing).is_some(),
             status,
             rows: page
                 .items
@@ -277,6 +286,11 @@ struct OrderPage {
     view: OrderView,
     total: String,
     status_key: String,
+    /// The caller may record a receipt or close the order (an open order only).
+    manage: bool,
+    /// Quality and warehouse users who may inspect a delivery: `(id, name)`.
+    inspectors: Vec<(i64, String)>,
+    errors: FieldErrors,
 }
 
 impl OrderPage {
@@ -289,21 +303,303 @@ impl OrderPage {
     }
 }
 
+/// Active users holding `roles`, `(id, name)`, as far as the caller may list users.
+async fn people(s: &AppState, ctx: &Ctx, roles: &[Role]) -> Result<Vec<(i64, String)>, UiError> {
+    let mut out: Vec<(i64, String)> = Vec::new();
+    for role in roles {
+        let q = medcrm_app::org::UserQuery {
+            role: Some(role.code().into()),
+            limit: Some(medcrm_app::MAX_PAGE_SIZE),
+            ..Default::default()
+        };
+        let users = readable(s.app.users(ctx, &q).await.map(|p| p.items))?;
+        for u in users.into_iter().filter(|u| u.user.active) {
+            if !out.iter().any(|(id, _)| *id == u.user.id) {
+                out.push((u.user.id, u.user.display_name));
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn order_page(
+    s: &AppState,
+    ctx: &Ctx,
+    p: &PageCtx,
+    id: i64,
+    status: StatusCode,
+    errors: FieldErrors,
+) -> Result<Response, UiError> {
+    let view = s.app.purchase_order(ctx, id).await?;
+    let manage = view.order.status == "open"
+        && policy::scope(&ctx.actor, Action::ManagePurchasing).is_some();
+    let inspectors = if manage {
+        people(s, ctx, &[Role::Quality, Role::Warehouse]).await?
+    } else {
+        Vec::new()
+    };
+    render(
+        status,
+        &OrderPage {
+            t: p.t,
+            shell: p.shell(ctx),
+            total: format_yuan(view.order.total_fen),
+            status_key: format!("prt.po_status.{}", view.order.status),
+            view,
+            manage,
+            inspectors,
+            errors,
+        },
+    )
+}
+
 pub async fn order(
     State(s): State<AppState>,
     UiCaller(ctx): UiCaller,
     p: PageCtx,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, UiError> {
-    let view = s.app.purchase_order(&ctx, id).await?;
+    order_page(&s, &ctx, &p, id, StatusCode::OK, FieldErrors::new()).await
+}
+
+/// A whole number typed into a form; blank is 0, anything else unreadable is -1 (refused by
+/// the use case with its message).
+fn qty(f: &FormData, key: &str) -> i64 {
+    let text = f.get(key);
+    match text.trim() {
+        "" => 0,
+        t => t.parse().unwrap_or(-1),
+    }
+}
+
+/// Receive a delivery (a `received_<line>` … field set per line; lines left blank are not
+/// part of it) or close the order short with a reason.
+pub async fn order_step(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    ApiPath((id, step)): ApiPath<(i64, String)>,
+    f: FormData,
+) -> Result<Response, UiError> {
+    let result = match step.as_str() {
+        "receive" => {
+            let view = s.app.purchase_order(&ctx, id).await?;
+            let lines = view
+                .lines
+                .iter()
+                .map(|l| l.line_no)
+                .filter(|n| !f.get(&format!("received_{n}")).trim().is_empty())
+                .map(|n| ReceiptLineInput {
+                    line_no: n,
+                    received_qty: qty(&f, &format!("received_{n}")),
+                    accepted_qty: qty(&f, &format!("accepted_{n}")),
+                    trace: f.get(&format!("trace_{n}")),
+                    reject_reason: f.get(&format!("reject_{n}")),
+                })
+                .collect();
+            let input = ReceiptInput {
+                inspector_id: f.get("inspector_id").trim().parse().ok(),
+                note: f.get("note"),
+                lines,
+            };
+            s.app
+                .receive_purchase_order(&ctx, id, input)
+                .await
+                .map(drop)
+        }
+        "close" => s
+            .app
+            .close_purchase_order(&ctx, id, &f.get("reason"))
+            .await
+            .map(drop),
+        _ => Err(medcrm_app::Error::NotFound("action")),
+    };
+    after_post(
+        result,
+        |()| format!("/parts/purchase-orders/{id}"),
+        |status, errors| order_page(&s, &ctx, &p, id, status, errors),
+    )
+    .await
+}
+
+/// Lines the new-order form offers (an order may have up to 100 through the API).
+pub const NEW_LINES: usize = 6;
+
+/// One line of the new-order form as typed.
+#[derive(Default, Clone)]
+struct LineForm {
+    part_id: String,
+    spec: String,
+    quantity: String,
+    unit_price: String,
+    quality_standard: String,
+}
+
+#[derive(Template)]
+#[template(path = "parts/order_new.html")]
+struct NewOrderPage {
+    t: Lang,
+    shell: Shell,
+    /// `(id, name, qualified)`.
+    suppliers: Vec<(i64, String, bool)>,
+    warehouses: Vec<(i64, String)>,
+    parts: Vec<(i64, String)>,
+    supplier_id: String,
+    warehouse_id: String,
+    delivery_date: String,
+    note: String,
+    lines: Vec<LineForm>,
+    errors: FieldErrors,
+}
+
+async fn new_order_page(
+    s: &AppState,
+    ctx: &Ctx,
+    p: &PageCtx,
+    status: StatusCode,
+    form: (String, String, String, String),
+    mut lines: Vec<LineForm>,
+    errors: FieldErrors,
+) -> Result<Response, UiError> {
+    policy::require(&ctx.actor, Action::ManagePurchasing).map_err(UiError)?;
+    let suppliers = readable(
+        s.app
+            .suppliers(ctx, None, None, Some(medcrm_app::MAX_PAGE_SIZE))
+            .await
+            .map(|p| p.items),
+    )?
+    .into_iter()
+    .map(|x| {
+        let qualified = x.review_status.as_deref() == Some("approved");
+        (x.id, x.name, qualified)
+    })
+    .collect();
+    let warehouses = s
+        .app
+        .warehouses(ctx)
+        .await?
+        .into_iter()
+        .filter(|w| w.kind != "engineer" && w.active)
+        .map(|w| (w.id, w.name))
+        .collect();
+    let parts = s
+        .app
+        .parts(
+            ctx,
+            medcrm_app::parts::PartQuery {
+                active: Some(true),
+                limit: Some(medcrm_app::MAX_PAGE_SIZE),
+                ..Default::default()
+            },
+        )
+        .await?
+        .items
+        .into_iter()
+        .map(|x| (x.id, format!("{} {}", x.code, x.name)))
+        .collect();
+    lines.resize(NEW_LINES, LineForm::default());
+    let (supplier_id, warehouse_id, delivery_date, note) = form;
     render(
-        StatusCode::OK,
-        &OrderPage {
+        status,
+        &NewOrderPage {
             t: p.t,
-            shell: p.shell(&ctx),
-            total: format_yuan(view.order.total_fen),
-            status_key: format!("prt.po_status.{}", view.order.status),
-            view,
+            shell: p.shell(ctx),
+            suppliers,
+            warehouses,
+            parts,
+            supplier_id,
+            warehouse_id,
+            delivery_date,
+            note,
+            lines,
+            errors,
         },
     )
+}
+
+pub async fn new_order(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+) -> Result<Response, UiError> {
+    let blank = (String::new(), String::new(), String::new(), String::new());
+    new_order_page(
+        &s,
+        &ctx,
+        &p,
+        StatusCode::OK,
+        blank,
+        Vec::new(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn create_order(
+    State(s): State<AppState>,
+    UiCaller(ctx): UiCaller,
+    p: PageCtx,
+    f: FormData,
+) -> Result<Response, UiError> {
+    let lines: Vec<LineForm> = (1..=NEW_LINES)
+        .map(|n| LineForm {
+            part_id: f.get(&format!("part_{n}")),
+            spec: f.get(&format!("spec_{n}")),
+            quantity: f.get(&format!("quantity_{n}")),
+            unit_price: f.get(&format!("price_{n}")),
+            quality_standard: f.get(&format!("standard_{n}")),
+        })
+        .collect();
+    let mut errors = FieldErrors::new();
+    let mut input = OrderInput {
+        supplier_id: f.get("supplier_id").trim().parse().unwrap_or(0),
+        warehouse_id: f.get("warehouse_id").trim().parse().unwrap_or(0),
+        delivery_date: f.get("delivery_date"),
+        note: f.get("note"),
+        lines: Vec::new(),
+    };
+    for (n, l) in lines.iter().enumerate() {
+        let Ok(part_id) = l.part_id.trim().parse::<i64>() else {
+            continue;
+        };
+        let unit_price_fen = match parse_yuan(&l.unit_price) {
+            Ok(fen) => fen,
+            Err(e) => {
+                errors.insert("lines".into(), format!("line {}: unit price: {e}", n + 1));
+                0
+            }
+        };
+        input.lines.push(OrderLineInput {
+            part_id,
+            spec: l.spec.clone(),
+            quantity: l.quantity.trim().parse().unwrap_or(0),
+            unit_price_fen,
+            quality_standard: l.quality_standard.clone(),
+        });
+    }
+    let form = (
+        f.get("supplier_id"),
+        f.get("warehouse_id"),
+        f.get("delivery_date"),
+        f.get("note"),
+    );
+    if !errors.is_empty() {
+        return new_order_page(
+            &s,
+            &ctx,
+            &p,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+            lines,
+            errors,
+        )
+        .await;
+    }
+    let result = s.app.create_purchase_order(&ctx, input).await;
+    after_post(
+        result,
+        |v| format!("/parts/purchase-orders/{}", v.order.id),
+        |status, errors| new_order_page(&s, &ctx, &p, status, form, lines, errors),
+    )
+    .await
 }

@@ -625,6 +625,14 @@ pub fn field_errors(e: medcrm_app::Error) -> Result<(StatusCode, FieldErrors), U
     }
 }
 
+/// What the caller may read, or nothing when they may not: a picker is a help, not a page.
+pub(crate) fn readable<T: Default>(r: medcrm_app::Result<T>) -> medcrm_app::Result<T> {
+    match r {
+        Err(medcrm_app::Error::Forbidden | medcrm_app::Error::NotFound(_)) => Ok(T::default()),
+        other => other,
+    }
+}
+
 /// The end of a form post: on success redirect to `to(value)` (post/redirect/get); on a
 /// validation error or conflict show the form again through `again`, messages by their fields.
 pub async fn after_post<T, Fut>(

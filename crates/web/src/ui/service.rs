@@ -27,7 +27,9 @@ use crate::error::UiError;
 use crate::extract::{ApiPath, ApiQuery, UiCaller};
 use crate::i18n::Lang;
 use crate::ui::audit::urlencode;
-use crate::ui::{FieldErrors, FormData, Options, PageCtx, Shell, local_time, options, render};
+use crate::ui::{
+    FieldErrors, FormData, Options, PageCtx, Shell, local_time, options, readable, render,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -298,14 +300,6 @@ struct NewPage {
     kinds: Options,
     priorities: Options,
     errors: FieldErrors,
-}
-
-/// What the caller may read, or nothing when they may not: a picker is a help, not a page.
-fn readable<T: Default>(r: medcrm_app::Result<T>) -> medcrm_app::Result<T> {
-    match r {
-        Err(medcrm_app::Error::Forbidden | medcrm_app::Error::NotFound(_)) => Ok(T::default()),
-        other => other,
-    }
 }
 
 fn opt_id(v: &str) -> Option<i64> {
