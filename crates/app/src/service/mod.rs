@@ -279,10 +279,17 @@ async fn follow_device(
     let Some(device_id) = ticket.device_id else {
         return Ok(());
     };
+    let kind: TicketKind = ticket.kind.parse().map_err(Error::Internal)?;
+    // Most events move no device whatever its status: they read nothing.
+    let moves_any = DeviceStatus::ALL
+        .iter()
+        .any(|s| device_status_after(kind, event, *s).is_some());
+    if !moves_any {
+        return Ok(());
+    }
     let Some(device) = deliveries::get_device(tx, device_id).await? else {
         return Ok(());
     };
-    let kind: TicketKind = ticket.kind.parse().map_err(Error::Internal)?;
     let status: DeviceStatus = device.status.parse().map_err(Error::Internal)?;
     let Some(next) = device_status_after(kind, event, status) else {
         return Ok(());

@@ -25,7 +25,9 @@ use crate::AppState;
 use crate::error::UiError;
 use crate::extract::{ApiPath, ApiQuery, UiCaller};
 use crate::i18n::Lang;
-use crate::ui::{FieldErrors, FormData, PageCtx, Shell, after_post, local_time, readable, render};
+use crate::ui::{
+    FieldErrors, FormData, PageCtx, Shell, after_post, holding, local_time, readable, render,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -303,25 +305,6 @@ impl OrderPage {
     }
 }
 
-/// Active users holding `roles`, `(id, name)`, as far as the caller may list users.
-async fn people(s: &AppState, ctx: &Ctx, roles: &[Role]) -> Result<Vec<(i64, String)>, UiError> {
-    let mut out: Vec<(i64, String)> = Vec::new();
-    for role in roles {
-        let q = medcrm_app::org::UserQuery {
-            role: Some(role.code().into()),
-            limit: Some(medcrm_app::MAX_PAGE_SIZE),
-            ..Default::default()
-        };
-        let users = readable(s.app.users(ctx, &q).await.map(|p| p.items))?;
-        for u in users.into_iter().filter(|u| u.user.active) {
-            if !out.iter().any(|(id, _)| *id == u.user.id) {
-                out.push((u.user.id, u.user.display_name));
-            }
-        }
-    }
-    Ok(out)
-}
-
 async fn order_page(
     s: &AppState,
     ctx: &Ctx,
@@ -334,7 +317,11 @@ async fn order_page(
     let manage = view.order.status == "open"
         && policy::scope(&ctx.actor, Action::ManagePurchasing).is_some();
     let inspectors = if manage {
-        people(s, ctx, &[Role::Quality, Role::Warehouse]).await?
+        readable(holding(s, ctx, &[Role::Quality, Role::Warehouse]).await)?
+            .into_iter()
+            .filter(|u| u.user.active)
+            .map(|u| (u.user.id, u.user.display_name))
+            .collect()
     } else {
         Vec::new()
     };

@@ -655,16 +655,30 @@ where
 /// The sales people within the caller's scope of users, `(id, name)`: who may own a customer
 /// or a pipeline stage.
 pub async fn sales_team(s: &AppState, ctx: &Ctx) -> Result<Vec<(i64, String)>, UiError> {
-    let mut out: Vec<(i64, String)> = Vec::new();
-    for role in [Role::SalesRep, Role::SalesManager, Role::SalesDirector] {
+    let roles = [Role::SalesRep, Role::SalesManager, Role::SalesDirector];
+    Ok(holding(s, ctx, &roles)
+        .await?
+        .into_iter()
+        .map(|u| (u.user.id, u.user.display_name))
+        .collect())
+}
+
+/// The users holding any of `roles` within the caller's scope of users, each once.
+pub async fn holding(
+    s: &AppState,
+    ctx: &Ctx,
+    roles: &[Role],
+) -> medcrm_app::Result<Vec<medcrm_app::org::UserView>> {
+    let mut out: Vec<medcrm_app::org::UserView> = Vec::new();
+    for role in roles {
         let q = medcrm_app::org::UserQuery {
             role: Some(role.code().into()),
             limit: Some(medcrm_app::MAX_PAGE_SIZE),
             ..Default::default()
         };
         for u in s.app.users(ctx, &q).await?.items {
-            if !out.iter().any(|(id, _)| *id == u.user.id) {
-                out.push((u.user.id, u.user.display_name));
+            if !out.iter().any(|o| o.user.id == u.user.id) {
+                out.push(u);
             }
         }
     }
